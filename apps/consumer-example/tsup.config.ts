@@ -1,0 +1,3 @@
+import { camPackage } from '../../tools/tsup.base';
+
+export default camPackage();
