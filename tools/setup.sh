@@ -48,8 +48,7 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$want" ]; then
 fi
 
 log "pnpm install --frozen-lockfile"
-CI=true pnpm install --frozen-lockfile --reporter=append-only | grep -vE '^(Progress|Packages:|\+)' || true
-[ -d node_modules/.pnpm ] || die "pnpm install failed"
+CI=true pnpm install --frozen-lockfile --reporter=append-only || die "pnpm install --frozen-lockfile failed (is pnpm-lock.yaml committed and current?)"
 
 log "build"
 pnpm exec turbo run build --output-logs=errors-only
