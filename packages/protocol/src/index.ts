@@ -1,3 +1,10 @@
+export {
+  findParameterSets,
+  isKeyframe,
+  type NalUnit,
+  nalTypeName,
+  splitNalUnits,
+} from './annexb';
 export { ProtocolError, type ProtocolErrorCode } from './errors';
 export {
   decodeMessage,
@@ -5,3 +12,4 @@ export {
   encodeMessageInPlace,
   TIMESTAMP_TRAILER_BYTES,
 } from './framing';
+export { codecString, parseSps, type SpsInfo } from './sps';
