@@ -11,8 +11,11 @@ export interface SpsFields {
   separateColourPlane: boolean;
   bitDepthLumaMinus8: number;
   bitDepthChromaMinus8: number;
-  /** One entry per scaling list flag; each list is its delta_scale values (may stop early). */
-  scalingLists: number[][] | null;
+  /**
+   * One entry per scaling list: null when absent, else its delta_scale values, which must end
+   * the list (reach next_scale 0) or fill it (16 or 64 values) for the SPS to be valid.
+   */
+  scalingLists: (number[] | null)[] | null;
   log2MaxFrameNumMinus4: number;
   picOrderCntType: 0 | 1 | 2;
   offsetsForRefFrame: number[];
