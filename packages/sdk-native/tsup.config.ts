@@ -1,3 +1,4 @@
 import { camPackage } from '../../tools/tsup.base';
 
-export default camPackage();
+// shims: the addon loader finds the package root from import.meta.url in the CJS build too.
+export default camPackage({ shims: true });

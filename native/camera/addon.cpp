@@ -1,0 +1,197 @@
+// The JavaScript face of the camera backends: one NativeCamera per open camera, running its
+// backend on a native thread and handing each access unit to JavaScript through a thread-safe
+// function whose bounded queue is the only buffer between the two. TypeScript validates every
+// parameter before this code runs.
+#include <napi.h>
+
+#include <map>
+#include <thread>
+
+#include "cam_source.h"
+
+namespace {
+
+// Frames that may wait for the JavaScript thread (about 0.27 s at 30 fps). When it is full the
+// frame is dropped, and so is every frame up to the next keyframe (they could not be decoded).
+constexpr size_t kQueueFrames = 8;
+// Encode durations kept for the percentiles of stats().
+constexpr size_t kEncodeSamples = 256;
+
+Napi::Error camError(Napi::Env env, const std::string &code, const std::string &message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, code));
+  return error;
+}
+
+int intParam(const Napi::Object &params, const char *name) {
+  return params.Get(name).As<Napi::Number>().Int32Value();
+}
+
+class NativeCamera;
+void callJs(Napi::Env env, Napi::Function onFrame, NativeCamera *camera, CamFrame *frame);
+using FrameQueue = Napi::TypedThreadSafeFunction<NativeCamera, CamFrame, callJs>;
+
+class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
+ public:
+  static Napi::Function define(Napi::Env env) {
+    return DefineClass(env, "NativeCamera",
+                       {InstanceMethod("requestKeyframe", &NativeCamera::requestKeyframe),
+                        InstanceMethod("stats", &NativeCamera::stats),
+                        InstanceMethod("close", &NativeCamera::close)});
+  }
+
+  // new NativeCamera(kind, params, onFrame(data, timestampMs, keyframe, sequence), onEnd(error?))
+  explicit NativeCamera(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeCamera>(info) {
+    Napi::Env env = info.Env();
+    std::string kind = info[0].As<Napi::String>();
+    Napi::Object params = info[1].As<Napi::Object>();
+    CamEncoderConfig config{intParam(params, "width"), intParam(params, "height"),
+                            intParam(params, "fps"), intParam(params, "bitrateKbps"),
+                            intParam(params, "gop")};
+    std::string error;
+    if (kind == "test") {
+      source_ = camMakeTestSource(config, error);
+    } else {
+      camError(env, "EINVAL", "unknown native camera kind: " + kind).ThrowAsJavaScriptException();
+      return;
+    }
+    if (!source_) {
+      camError(env, "ENCODER_UNAVAILABLE", error).ThrowAsJavaScriptException();
+      return;
+    }
+    onEnd_ = Napi::Persistent(info[3].As<Napi::Function>());
+    queue_ = FrameQueue::New(env, info[2].As<Napi::Function>(), "cam-frames", kQueueFrames, 1,
+                             this, finished);
+    // Held until the queue is finalized: the backend thread uses this object until then.
+    Ref();
+    thread_ = std::thread([this] {
+      error_ = source_->run(stop_, *this);
+      queue_.Release();
+    });
+  }
+
+  ~NativeCamera() override {
+    if (thread_.joinable()) {
+      stop_.request();
+      thread_.join();
+    }
+  }
+
+  bool deliver(std::unique_ptr<CamFrame> frame) override {
+    if (awaitingKeyframe_ && !frame->keyframe) {
+      dropped("awaitingKeyframe", 1);
+      return true;
+    }
+    napi_status status = queue_.NonBlockingCall(frame.get());
+    if (status == napi_queue_full) {
+      // JavaScript is behind: drop up to the next keyframe and ask for one to come soon.
+      awaitingKeyframe_ = true;
+      source_->requestKeyframe();
+      dropped("queueFull", 1);
+      return true;
+    }
+    if (status != napi_ok) return false;  // closing: the environment is going away
+    frame.release();  // now owned by the queue, then by the JavaScript Buffer
+    awaitingKeyframe_ = false;
+    return true;
+  }
+
+  void dropped(const char *reason, uint64_t count) override {
+    std::lock_guard<std::mutex> lock(statsMutex_);
+    dropped_[reason] += count;
+  }
+
+  void encodeTime(double ms) override {
+    std::lock_guard<std::mutex> lock(statsMutex_);
+    if (encodeMs_.size() < kEncodeSamples) {
+      encodeMs_.push_back(ms);
+    } else {
+      encodeMs_[encodeNext_] = ms;
+    }
+    encodeNext_ = (encodeNext_ + 1) % kEncodeSamples;
+  }
+
+ private:
+  static void finished(Napi::Env env, void *, NativeCamera *camera) {
+    camera->thread_.join();
+    Napi::Value error = env.Undefined();
+    if (!camera->error_.empty()) error = camError(env, "CAPTURE_FAILED", camera->error_).Value();
+    camera->onEnd_.Call({error});
+    camera->onEnd_.Reset();
+    camera->Unref();
+  }
+
+  Napi::Value requestKeyframe(const Napi::CallbackInfo &info) {
+    source_->requestKeyframe();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value stats(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    Napi::Object dropped = Napi::Object::New(env);
+    std::lock_guard<std::mutex> lock(statsMutex_);
+    for (const auto &entry : dropped_) {
+      dropped.Set(entry.first, Napi::Number::New(env, static_cast<double>(entry.second)));
+    }
+    out.Set("dropped", dropped);
+    Napi::Array samples = Napi::Array::New(env, encodeMs_.size());
+    for (size_t i = 0; i < encodeMs_.size(); i++) samples.Set(i, encodeMs_[i]);
+    out.Set("encodeMs", samples);
+    return out;
+  }
+
+  // Stops the backend; onEnd runs once the last queued frame has reached JavaScript.
+  Napi::Value close(const Napi::CallbackInfo &info) {
+    stop_.request();
+    return info.Env().Undefined();
+  }
+
+  std::unique_ptr<CamSource> source_;
+  CamStop stop_;
+  FrameQueue queue_;
+  Napi::FunctionReference onEnd_;
+  std::thread thread_;
+  std::string error_;            // written by the thread before Release(), read in finished()
+  bool awaitingKeyframe_ = false;  // backend thread only
+
+  // Frames, bytes and keyframes are counted in TypeScript as they are emitted; native code
+  // counts only what JavaScript never sees.
+  std::mutex statsMutex_;
+  std::map<std::string, uint64_t> dropped_;
+  std::vector<double> encodeMs_;
+  size_t encodeNext_ = 0;
+};
+
+void callJs(Napi::Env env, Napi::Function onFrame, NativeCamera *, CamFrame *frame) {
+  if (env == nullptr) {  // the queue is being torn down with this frame still in it
+    delete frame;
+    return;
+  }
+  Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::NewOrCopy(
+      env, frame->data.data(), frame->data.size(), [](Napi::Env, uint8_t *, CamFrame *f) { delete f; },
+      frame);
+  onFrame.Call({data, Napi::Number::New(env, static_cast<double>(frame->timestampMs)),
+                Napi::Boolean::New(env, frame->keyframe),
+                Napi::Number::New(env, static_cast<double>(frame->sequence))});
+}
+
+Napi::Value encoderVersion(const Napi::CallbackInfo &info) {
+  std::string version, error;
+  if (!CamOpenH264::version(version, error)) {
+    camError(info.Env(), "ENCODER_UNAVAILABLE", error).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  return Napi::String::New(info.Env(), version);
+}
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeCamera", NativeCamera::define(env));
+  exports.Set("encoderVersion", Napi::Function::New(env, encoderVersion));
+  exports.Set("queueFrames", Napi::Number::New(env, static_cast<double>(kQueueFrames)));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(cam_camera, init)

@@ -1,0 +1,22 @@
+{
+  # The camera addon. Sources live in ../../native/camera (plain C/C++, shared with the riscv64
+  # self-test); OpenH264 is dlopen()ed at run time, so only its header is needed to build.
+  "targets": [
+    {
+      "target_name": "cam_camera",
+      "sources": [
+        "../../native/camera/addon.cpp",
+        "../../native/camera/cam_annexb.c",
+        "../../native/camera/cam_image.c",
+        "../../native/camera/cam_openh264.cpp",
+        "../../native/camera/cam_test_source.cpp"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "cflags_cc": ["-O2", "-Wall", "-Wextra", "-std=c++17"],
+      "cflags_cc!": ["-fno-rtti"],
+      "libraries": ["-ldl", "-lpthread"]
+    }
+  ]
+}

@@ -1,0 +1,161 @@
+import { splitNalUnits } from '@cam/protocol';
+import { describe, expect, it } from 'vitest';
+import { decodeH264 } from '../test/ffmpeg.js';
+import { type Camera, type EncodedFrame, openCamera } from './camera.js';
+import { CameraError } from './errors.js';
+
+/** Collects frames until `count` have arrived (or `until` says stop), then closes the camera. */
+async function collect(
+  camera: Camera,
+  count: number,
+  onFrame: (frame: EncodedFrame, index: number) => void = () => {},
+): Promise<{ frames: EncodedFrame[]; receivedAt: number[] }> {
+  const frames: EncodedFrame[] = [];
+  const receivedAt: number[] = [];
+  camera.on('frame', (frame) => {
+    frames.push(frame);
+    receivedAt.push(Date.now());
+    onFrame(frame, frames.length - 1);
+    if (frames.length === count) void camera.close();
+  });
+  await new Promise<void>((resolve) => camera.once('close', resolve));
+  return { frames, receivedAt };
+}
+
+function nalTypes(frame: EncodedFrame): number[] {
+  return splitNalUnits(frame.data).map((nal) => nal.type);
+}
+
+describe('test source', () => {
+  it('produces 300 frames ffmpeg decodes cleanly, with capture timestamps and SPS/PPS per IDR', async () => {
+    const openedAt = Date.now();
+    const camera = await openCamera({ source: 'test', width: 320, height: 240, fps: 120, gop: 30 });
+    expect(camera.info).toMatchObject({
+      source: 'test',
+      backend: 'test',
+      width: 320,
+      height: 240,
+      fps: 120,
+    });
+    expect(camera.info.encoder).toMatch(/^OpenH264 \d+\.\d+\.\d+$/);
+    const { frames, receivedAt } = await collect(camera, 300);
+
+    expect(frames.length).toBeGreaterThanOrEqual(300); // frames queued before close() still arrive
+    const decoded = await decodeH264(frames.map((f) => f.data));
+    expect(decoded).toEqual({ errors: '', frames: frames.length, width: 320, height: 240 });
+
+    frames.forEach((frame, i) => {
+      expect(frame.timestampMs).toBeGreaterThanOrEqual(openedAt);
+      expect(frame.timestampMs).toBeLessThanOrEqual(receivedAt[i] as number);
+      if (i > 0) {
+        const previous = frames[i - 1] as EncodedFrame;
+        expect(frame.sequence).toBeGreaterThan(previous.sequence);
+        expect(frame.timestampMs).toBeGreaterThanOrEqual(previous.timestampMs);
+      }
+      const types = nalTypes(frame);
+      expect(frame.keyframe).toBe(types.includes(5));
+      if (frame.keyframe) expect(types.slice(0, 3)).toEqual([7, 8, 5]);
+      else expect(types).toEqual([1]);
+    });
+    expect(frames[0]?.keyframe).toBe(true);
+    const stats = camera.stats();
+    expect(stats).toMatchObject({
+      frames: frames.length,
+      bytes: frames.reduce((n, f) => n + f.data.length, 0),
+      keyframes: frames.filter((f) => f.keyframe).length,
+    });
+    // Without drops, IDRs come exactly every `gop` frames; with drops, sequence numbers show it.
+    if (stats.dropped === 0) {
+      expect(frames.filter((f) => f.keyframe).map((f) => f.sequence)).toEqual(
+        frames.filter((f) => f.sequence % 30 === 0).map((f) => f.sequence),
+      );
+    }
+    expect(stats.encodeMs?.p50).toBeGreaterThan(0);
+  });
+
+  it('makes the next frame encoded after requestKeyframe() an IDR', async () => {
+    const camera = await openCamera({
+      source: 'test',
+      width: 320,
+      height: 240,
+      fps: 30,
+      gop: 3600,
+    });
+    const requests: number[] = [];
+    const { frames } = await collect(camera, 40, (_frame, i) => {
+      if (i % 8 === 4) {
+        requests.push(Date.now());
+        camera.requestKeyframe();
+      }
+    });
+    expect(requests).toHaveLength(5);
+    for (const requestedAt of requests) {
+      // Frames captured after the request are encoded after it: the first of them is an IDR,
+      // unless one captured in the same millisecond already was.
+      const first = frames.findIndex((f) => f.timestampMs > requestedAt);
+      const keyframe = frames.findIndex((f) => f.keyframe && f.timestampMs >= requestedAt);
+      expect(first).toBeGreaterThan(0);
+      expect(keyframe).toBeGreaterThan(0);
+      expect(keyframe).toBeLessThanOrEqual(first);
+    }
+    expect(frames.filter((f) => f.keyframe)).toHaveLength(1 + requests.length);
+    expect((await decodeH264(frames.map((f) => f.data))).errors).toBe('');
+  });
+
+  it('drops frames up to the next keyframe while JavaScript is blocked, and counts them', async () => {
+    const camera = await openCamera({
+      source: 'test',
+      width: 160,
+      height: 120,
+      fps: 120,
+      gop: 3600,
+    });
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const { frames } = await collect(camera, 60, (_frame, i) => {
+      // Blocks the JavaScript thread (without spinning) for 0.5 s: the native queue fills.
+      if (i === 5) Atomics.wait(pause, 0, 0, 500);
+    });
+    const stats = camera.stats();
+    expect(stats.droppedReasons.queueFull).toBeGreaterThanOrEqual(1);
+    expect(stats.dropped).toBe(Object.values(stats.droppedReasons).reduce((a, b) => a + b, 0));
+    // Each gap in the sequence resumes on a keyframe, so the stream stays decodable.
+    for (let i = 1; i < frames.length; i++) {
+      const frame = frames[i] as EncodedFrame;
+      if (frame.sequence !== (frames[i - 1] as EncodedFrame).sequence + 1)
+        expect(frame.keyframe).toBe(true);
+    }
+    expect(
+      frames.some((f, i) => i > 0 && f.sequence !== (frames[i - 1] as EncodedFrame).sequence + 1),
+    ).toBe(true);
+    const decoded = await decodeH264(frames.map((f) => f.data));
+    expect(decoded.errors).toBe('');
+    expect(decoded.frames).toBe(frames.length);
+  });
+
+  it('close() resolves once, after the close event, and stops frames', async () => {
+    const camera = await openCamera({ source: 'test', width: 64, height: 48, fps: 60 });
+    let closed = 0;
+    camera.on('close', () => closed++);
+    await new Promise((resolve) => camera.once('frame', resolve));
+    await Promise.all([camera.close(), camera.close()]);
+    expect(closed).toBe(1);
+    const count = camera.stats().frames;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(camera.stats().frames).toBe(count);
+  });
+});
+
+describe('openCamera', () => {
+  it.each([
+    [{ source: 'test', width: 641 }, 'width'],
+    [{ source: 'test', height: 0 }, 'height'],
+    [{ source: 'test', fps: 0 }, 'fps'],
+    [{ source: 'test', bitrateKbps: 1 }, 'bitrateKbps'],
+    [{ source: 'test', gop: -1 }, 'gop'],
+    [{ source: 'webcam' }, 'source'],
+  ])('rejects %j with a CameraError naming %s', async (options, parameter) => {
+    const error = await openCamera(options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CameraError);
+    expect(error).toMatchObject({ code: 'INVALID_PARAMETER', parameter });
+  });
+});

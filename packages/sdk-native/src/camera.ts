@@ -1,0 +1,169 @@
+import { EventEmitter } from 'node:events';
+import { CameraError, fromNative } from './errors.js';
+import { loadNative, type NativeStats } from './native.js';
+import { type CameraOptions, type ResolvedOptions, resolveOptions } from './options.js';
+
+/** One H.264 access unit as captured. */
+export interface EncodedFrame {
+  /** One whole Annex B access unit; SPS and PPS precede every IDR. */
+  data: Buffer;
+  /** Wall clock at capture, ms since the Unix epoch. */
+  timestampMs: number;
+  keyframe: boolean;
+  /** Capture counter; a gap means frames were dropped (see stats().droppedReasons). */
+  sequence: number;
+}
+
+export type Backend = 'test' | 'file' | 'v4l2' | 'sophgo';
+
+export interface CameraInfo {
+  /** The source actually opened, e.g. 'test' or 'v4l2:/dev/video0' (never 'auto'). */
+  source: string;
+  backend: Backend;
+  width: number;
+  height: number;
+  fps: number;
+  bitrateKbps: number;
+  gop: number;
+  /** What produces the H.264, e.g. 'OpenH264 2.3.1' or 'camera (H.264 passthrough)'. */
+  encoder: string;
+  /** Why this source: the choice `auto` made, or 'requested'. Worth logging. */
+  reason: string;
+}
+
+export interface CameraStats {
+  frames: number;
+  bytes: number;
+  keyframes: number;
+  /** Frames that never reached JavaScript, total and by reason: `queueFull` (JavaScript fell
+   * behind), `awaitingKeyframe` (the frames after such a drop, undecodable until the next IDR),
+   * `late` (capture slots skipped because encoding fell behind), `encoderSkip`. */
+  dropped: number;
+  droppedReasons: Record<string, number>;
+  /** Encode time of the last 256 frames (null when the backend encodes nothing itself). */
+  encodeMs: { p50: number; p95: number; max: number } | null;
+}
+
+export interface CameraEvents {
+  frame: [EncodedFrame];
+  error: [CameraError];
+  close: [];
+}
+
+/** What a backend gives the Camera: it calls onFrame per access unit and onEnd once. */
+export interface Producer {
+  requestKeyframe(): void;
+  stats(): NativeStats;
+  close(): void;
+}
+
+export type StartProducer = (
+  onFrame: (data: Buffer, timestampMs: number, keyframe: boolean, sequence: number) => void,
+  onEnd: (error?: Error) => void,
+) => Producer;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+/** An open camera. Emits 'frame' per access unit, 'error' if the backend fails, then 'close'. */
+export class Camera extends EventEmitter<CameraEvents> {
+  readonly info: CameraInfo;
+  readonly #producer: Producer;
+  readonly #closed: Promise<void>;
+  #frames = 0;
+  #bytes = 0;
+  #keyframes = 0;
+
+  constructor(info: CameraInfo, start: StartProducer) {
+    super();
+    this.info = info;
+    let ended!: () => void;
+    this.#closed = new Promise((resolve) => {
+      ended = resolve;
+    });
+    this.#producer = start(
+      (data, timestampMs, keyframe, sequence) => {
+        this.#frames++;
+        this.#bytes += data.length;
+        if (keyframe) this.#keyframes++;
+        this.emit('frame', { data, timestampMs, keyframe, sequence });
+      },
+      (error) => {
+        if (error) this.emit('error', fromNative(error, `camera ${info.source}`));
+        this.emit('close');
+        ended();
+      },
+    );
+  }
+
+  /** The next frame encoded is an IDR with SPS and PPS (for a viewer that just joined). */
+  requestKeyframe(): void {
+    this.#producer.requestKeyframe();
+  }
+
+  stats(): CameraStats {
+    const native = this.#producer.stats();
+    const sorted = [...native.encodeMs].sort((a, b) => a - b);
+    return {
+      frames: this.#frames,
+      bytes: this.#bytes,
+      keyframes: this.#keyframes,
+      dropped: Object.values(native.dropped).reduce((a, b) => a + b, 0),
+      droppedReasons: { ...native.dropped },
+      encodeMs: sorted.length
+        ? { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), max: sorted.at(-1) ?? 0 }
+        : null,
+    };
+  }
+
+  /** Stops capture; resolves after the last frame and 'close' have been emitted. */
+  close(): Promise<void> {
+    this.#producer.close();
+    return this.#closed;
+  }
+}
+
+function openTest(options: ResolvedOptions, reason: string): Camera {
+  const native = loadNative();
+  const { width, height, fps, bitrateKbps, gop } = options;
+  const info: CameraInfo = {
+    source: 'test',
+    backend: 'test',
+    width,
+    height,
+    fps,
+    bitrateKbps,
+    gop,
+    encoder: native.encoderVersion(),
+    reason,
+  };
+  return new Camera(info, (onFrame, onEnd) => {
+    try {
+      return new native.NativeCamera(
+        'test',
+        { width, height, fps, bitrateKbps, gop },
+        onFrame,
+        onEnd,
+      );
+    } catch (error) {
+      throw fromNative(error, 'camera test');
+    }
+  });
+}
+
+/**
+ * Opens a camera. Options are checked first (a CameraError naming the bad parameter); backend
+ * failures (no encoder, no device) reject with a CameraError too.
+ */
+export async function openCamera(options: CameraOptions): Promise<Camera> {
+  const resolved = resolveOptions(options);
+  switch (resolved.source.kind) {
+    case 'test':
+      return openTest(resolved, 'requested');
+    default:
+      throw new CameraError('SOURCE_UNAVAILABLE', `source ${options.source}: not implemented yet`, {
+        parameter: 'source',
+      });
+  }
+}

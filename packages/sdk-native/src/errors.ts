@@ -1,0 +1,34 @@
+/**
+ * Every failure of this package: `code` says what kind, `parameter` names the option at fault
+ * when the caller passed a bad one.
+ *
+ * Codes: `INVALID_PARAMETER` (bad option, see `parameter`), `ENCODER_UNAVAILABLE` (OpenH264
+ * missing), `NATIVE_UNAVAILABLE` (no addon for this platform), `DEVICE_*` (V4L2 device problems),
+ * `FILE_*` (file replay), `CAPTURE_FAILED` (the backend stopped mid-stream),
+ * `SOURCE_UNAVAILABLE` (a backend not built into this addon).
+ */
+export class CameraError extends Error {
+  readonly code: string;
+  readonly parameter?: string;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { parameter?: string; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CameraError';
+    this.code = code;
+    if (options.parameter !== undefined) this.parameter = options.parameter;
+  }
+}
+
+/** Wraps an error thrown by the addon (which carries `code`) into a CameraError. */
+export function fromNative(error: unknown, context: string): CameraError {
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+      ? error.code
+      : 'CAPTURE_FAILED';
+  const message = error instanceof Error ? error.message : String(error);
+  return new CameraError(code, `${context}: ${message}`, { cause: error });
+}

@@ -1,0 +1,120 @@
+import { CameraError } from './errors.js';
+
+/** What the caller asks for. Only `source` is required; see CAMERA_DEFAULTS for the rest. */
+export interface CameraOptions {
+  /** 'auto' | 'test' | 'file:PATH' | 'v4l2:/dev/videoN' | 'sophgo' */
+  source: string;
+  width?: number;
+  height?: number;
+  fps?: number;
+  bitrateKbps?: number;
+  /** Frames from one IDR to the next. */
+  gop?: number;
+}
+
+/** The defaults of every optional CameraOptions field: the seed's 1080p30 at 4 Mbit/s. */
+export const CAMERA_DEFAULTS = Object.freeze({
+  width: 1920,
+  height: 1080,
+  fps: 30,
+  bitrateKbps: 4000,
+  gop: 30,
+});
+
+/** Accepted ranges (inclusive). Sizes must also be even: 4:2:0 chroma halves them. */
+export const CAMERA_LIMITS = Object.freeze({
+  width: [16, 4096],
+  height: [16, 4096],
+  fps: [1, 240],
+  bitrateKbps: [64, 100_000],
+  gop: [1, 3600],
+} as const);
+
+export type SourceSpec =
+  | { kind: 'auto' }
+  | { kind: 'test' }
+  | { kind: 'sophgo' }
+  | { kind: 'file'; path: string }
+  | { kind: 'v4l2'; path: string };
+
+export interface ResolvedOptions {
+  source: SourceSpec;
+  width: number;
+  height: number;
+  fps: number;
+  bitrateKbps: number;
+  gop: number;
+  /** Whether the caller set fps (file replay then ignores the file's own rate). */
+  fpsGiven: boolean;
+}
+
+/** Parses a `--source` value; throws a CameraError naming `source` when it is none of the forms. */
+export function parseSource(source: unknown): SourceSpec {
+  if (typeof source !== 'string') {
+    throw new CameraError('INVALID_PARAMETER', `source: expected a string, got ${typeof source}`, {
+      parameter: 'source',
+    });
+  }
+  if (source === 'auto' || source === 'test' || source === 'sophgo') return { kind: source };
+  for (const kind of ['file', 'v4l2'] as const) {
+    if (source.startsWith(`${kind}:`)) {
+      const path = source.slice(kind.length + 1);
+      if (path === '') {
+        throw new CameraError(
+          'INVALID_PARAMETER',
+          `source: '${source}' needs a path after '${kind}:'`,
+          {
+            parameter: 'source',
+          },
+        );
+      }
+      return { kind, path };
+    }
+  }
+  throw new CameraError(
+    'INVALID_PARAMETER',
+    `source: unknown source '${source}' (expected auto, test, file:PATH, v4l2:/dev/videoN or sophgo)`,
+    { parameter: 'source' },
+  );
+}
+
+function checkInteger(name: keyof typeof CAMERA_LIMITS, value: unknown): number {
+  const [min, max] = CAMERA_LIMITS[name];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new CameraError(
+      'INVALID_PARAMETER',
+      `${name}: expected an integer from ${min} to ${max}, got ${String(value)}`,
+      { parameter: name },
+    );
+  }
+  if ((name === 'width' || name === 'height') && value % 2 !== 0) {
+    throw new CameraError(
+      'INVALID_PARAMETER',
+      `${name}: must be even (4:2:0 video), got ${value}`,
+      {
+        parameter: name,
+      },
+    );
+  }
+  return value;
+}
+
+/** Fills in defaults and checks every option, before any native code runs. */
+export function resolveOptions(options: CameraOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new CameraError('INVALID_PARAMETER', 'options: expected an object with a source', {
+      parameter: 'source',
+    });
+  }
+  const pick = (name: keyof typeof CAMERA_DEFAULTS) =>
+    checkInteger(name, options[name] ?? CAMERA_DEFAULTS[name]);
+  return {
+    source: parseSource(options.source),
+    width: pick('width'),
+    height: pick('height'),
+    fps: pick('fps'),
+    bitrateKbps: pick('bitrateKbps'),
+    gop: pick('gop'),
+    fpsGiven: options.fps !== undefined,
+  };
+}
