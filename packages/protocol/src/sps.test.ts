@@ -144,6 +144,11 @@ describe('parseSps', () => {
     }
   });
 
+  it('accepts the largest picture level 6.2 allows', () => {
+    const info = parseSps(writeSps({ ...BASE, widthInMbs: 1024, heightInMapUnits: 136 }));
+    expect([info.width, info.height]).toEqual([16384, 2176]);
+  });
+
   it('reads pic_order_cnt_type 1 with its offset cycle', () => {
     const info = parseSps(
       writeSps({ ...BASE, picOrderCntType: 1, offsetsForRefFrame: [1, -2, 3] }),
@@ -166,6 +171,7 @@ describe('parseSps', () => {
     ['a delta_scale of 128', writeSps({ ...BASE, profileIdc: 100, scalingLists: [[128]] })],
     ['pic_order_cnt_type 3', writeSps({ ...BASE, picOrderCntType: 3 as 2 })],
     ['17 reference frames', writeSps({ ...BASE, maxNumRefFrames: 17 })],
+    ['a picture above level 6.2', writeSps({ ...BASE, widthInMbs: 1024, heightInMapUnits: 137 })],
     ['cropping wider than the picture', writeSps({ ...BASE, crop: [100, 60, 0, 0] })],
   ])('rejects %s with BAD_SPS', (_name, nal) => {
     expect(codeOf(() => parseSps(nal))).toBe('BAD_SPS');

@@ -26,6 +26,8 @@ export interface SpsInfo {
 }
 
 const NAL_TYPE_SPS = 7;
+// MaxFS of level 6.2, the most macroblocks per frame any H.264 level allows (Table A-1).
+const MAX_FRAME_MBS = 139_264;
 // Profiles whose SPS carries chroma format, bit depths and scaling lists (H.264 7.3.2.1.1).
 const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
 
@@ -180,6 +182,12 @@ export function parseSps(spsNal: Uint8Array): SpsInfo {
   if (!frameMbsOnly) r.u1(); // mb_adaptive_frame_field_flag
   r.u1(); // direct_8x8_inference_flag
 
+  const frameMbs = widthInMbs * heightInMapUnits * (frameMbsOnly ? 1 : 2);
+  if (frameMbs > MAX_FRAME_MBS) {
+    throw bad(
+      `SPS picture of ${widthInMbs}x${frameMbs / widthInMbs} macroblocks is larger than any H.264 level allows (${MAX_FRAME_MBS})`,
+    );
+  }
   const codedWidth = widthInMbs * 16;
   const codedHeight = heightInMapUnits * 16 * (frameMbsOnly ? 1 : 2);
   let width = codedWidth;
