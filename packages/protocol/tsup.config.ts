@@ -1,3 +1,4 @@
 import { camPackage } from '../../tools/tsup.base';
 
-export default camPackage();
+// Neutral, not node: @cam/player bundles this package into the browser viewer.
+export default camPackage({ platform: 'neutral' });
