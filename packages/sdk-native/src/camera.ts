@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { CameraError, fromNative } from './errors.js';
+import { readRecording, replay } from './file-replay.js';
 import { loadNative, type NativeStats } from './native.js';
 import { type CameraOptions, type ResolvedOptions, resolveOptions } from './options.js';
 
@@ -152,6 +153,26 @@ function openTest(options: ResolvedOptions, reason: string): Camera {
   });
 }
 
+async function openFile(options: ResolvedOptions, path: string, reason: string): Promise<Camera> {
+  const recording = await readRecording(path);
+  // The file's own rate would come from the SPS VUI timing, which @cam/protocol's parseSps does
+  // not read yet: without --fps, replay runs at the default rate.
+  const fps = options.fps;
+  const bytes = recording.units.reduce((n, unit) => n + unit.data.length, 0);
+  const info: CameraInfo = {
+    source: `file:${path}`,
+    backend: 'file',
+    width: recording.width,
+    height: recording.height,
+    fps,
+    bitrateKbps: Math.round((bytes * 8 * fps) / recording.units.length / 1000),
+    gop: recording.gop,
+    encoder: 'none (pre-encoded file)',
+    reason,
+  };
+  return new Camera(info, replay(recording.units, fps));
+}
+
 /**
  * Opens a camera. Options are checked first (a CameraError naming the bad parameter); backend
  * failures (no encoder, no device) reject with a CameraError too.
@@ -161,6 +182,8 @@ export async function openCamera(options: CameraOptions): Promise<Camera> {
   switch (resolved.source.kind) {
     case 'test':
       return openTest(resolved, 'requested');
+    case 'file':
+      return openFile(resolved, resolved.source.path, 'requested');
     default:
       throw new CameraError('SOURCE_UNAVAILABLE', `source ${options.source}: not implemented yet`, {
         parameter: 'source',

@@ -33,7 +33,6 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ source: 'test' })).toEqual({
       source: { kind: 'test' },
       ...CAMERA_DEFAULTS,
-      fpsGiven: false,
     });
   });
 
@@ -52,7 +51,6 @@ describe('resolveOptions', () => {
       fps: 5,
       bitrateKbps: 300,
       gop: 1,
-      fpsGiven: true,
     });
   });
 

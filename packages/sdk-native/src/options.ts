@@ -44,8 +44,6 @@ export interface ResolvedOptions {
   fps: number;
   bitrateKbps: number;
   gop: number;
-  /** Whether the caller set fps (file replay then ignores the file's own rate). */
-  fpsGiven: boolean;
 }
 
 /** Parses a `--source` value; throws a CameraError naming `source` when it is none of the forms. */
@@ -115,6 +113,5 @@ export function resolveOptions(options: CameraOptions): ResolvedOptions {
     fps: pick('fps'),
     bitrateKbps: pick('bitrateKbps'),
     gop: pick('gop'),
-    fpsGiven: options.fps !== undefined,
   };
 }

@@ -1,0 +1,150 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { splitNalUnits } from '@cam/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeH264 } from '../test/ffmpeg.js';
+import { type Fixtures, fixtures } from '../test/fixtures.js';
+import { type EncodedFrame, openCamera } from './camera.js';
+import { CameraError } from './errors.js';
+import { readRecording, splitAccessUnits } from './file-replay.js';
+
+let files: Fixtures;
+let gop10: string;
+let sliced: string;
+
+beforeAll(() => {
+  files = fixtures();
+  gop10 = files.make('gop10.h264', 30, 'keyint=10:min-keyint=10:scenecut=0:bframes=2');
+  sliced = files.make('sliced.h264', 12, 'keyint=6:min-keyint=6:scenecut=0:slices=3');
+});
+afterAll(() => files.remove());
+
+async function rejection(promise: Promise<unknown>): Promise<CameraError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CameraError);
+  return error as CameraError;
+}
+
+describe('splitAccessUnits', () => {
+  it('gives one access unit per picture, parameter sets grouped with the IDR', () => {
+    const recording = splitAccessUnits(readFileSync(gop10), 'gop10');
+    expect(recording).toMatchObject({ width: 320, height: 240, gop: 10 });
+    expect(recording.units).toHaveLength(30);
+    expect(recording.units.map((u) => u.keyframe)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i % 10 === 0),
+    );
+    for (const unit of recording.units) {
+      const types = splitNalUnits(unit.data).map((n) => n.type);
+      expect(types.filter((t) => t === 1 || t === 5)).toHaveLength(1);
+      if (unit.keyframe) expect(types).toEqual(expect.arrayContaining([7, 8, 5]));
+    }
+    expect(Buffer.concat(recording.units.map((u) => u.data))).toEqual(readFileSync(gop10));
+  });
+
+  it('keeps the slices of one picture together', () => {
+    const recording = splitAccessUnits(readFileSync(sliced), 'sliced');
+    expect(recording.units).toHaveLength(12);
+    for (const unit of recording.units) {
+      const slices = splitNalUnits(unit.data).filter((n) => n.type === 1 || n.type === 5);
+      expect(slices).toHaveLength(3);
+    }
+  });
+
+  it('starts at the first keyframe', () => {
+    const whole = splitAccessUnits(readFileSync(gop10), 'gop10').units;
+    const tail = Buffer.concat(whole.slice(3).map((u) => u.data));
+    const recording = splitAccessUnits(tail, 'tail');
+    expect(recording.units).toHaveLength(20);
+    expect(recording.units[0]?.keyframe).toBe(true);
+  });
+
+  it('rejects a stream without a keyframe, and bytes that are not H.264', () => {
+    const units = splitAccessUnits(readFileSync(gop10), 'gop10').units;
+    const noIdr = Buffer.concat(units.slice(1, 9).map((u) => u.data));
+    expect(() => splitAccessUnits(noIdr, 'p-only')).toThrow(/p-only: has no IDR/);
+    expect(() => splitAccessUnits(Buffer.from('hello world'), 'text')).toThrow(
+      expect.objectContaining({ code: 'FILE_INVALID', parameter: 'source' }),
+    );
+  });
+});
+
+describe('readRecording', () => {
+  it('names the file and the reason', async () => {
+    const missing = await rejection(readRecording(join(files.dir, 'nope.h264')));
+    expect(missing).toMatchObject({ code: 'FILE_NOT_FOUND', parameter: 'source' });
+    expect(missing.message).toMatch(/nope\.h264.*ENOENT/);
+    expect((await rejection(readRecording(files.dir))).code).toBe('FILE_INVALID');
+    const empty = join(files.dir, 'empty.h264');
+    writeFileSync(empty, '');
+    expect((await rejection(readRecording(empty))).code).toBe('FILE_INVALID');
+  });
+});
+
+describe('file source', () => {
+  it('replays the recording looped and paced, with fresh timestamps', async () => {
+    const recording = splitAccessUnits(readFileSync(gop10), 'gop10');
+    const openedAt = Date.now();
+    const camera = await openCamera({ source: `file:${gop10}`, fps: 100 });
+    expect(camera.info).toMatchObject({
+      source: `file:${gop10}`,
+      backend: 'file',
+      width: 320,
+      height: 240,
+      fps: 100,
+      gop: 10,
+    });
+    const frames: EncodedFrame[] = [];
+    camera.on('frame', (frame) => {
+      frames.push(frame);
+      if (frames.length === 75) void camera.close();
+    });
+    await new Promise((resolve) => camera.once('close', resolve));
+
+    expect(frames).toHaveLength(75);
+    frames.forEach((frame, i) => {
+      expect(frame.data.equals(recording.units[i % 30]?.data as Buffer)).toBe(true);
+      expect(frame.sequence).toBe(i);
+      expect(frame.keyframe).toBe(i % 10 === 0);
+      expect(frame.timestampMs).toBeGreaterThanOrEqual(
+        i ? (frames[i - 1] as EncodedFrame).timestampMs : openedAt,
+      );
+    });
+    // Paced: frame n is due n intervals after the schedule's start, and frame 0 comes at most one
+    // interval after it (later, the schedule restarts from frame 0), so frame 74 comes at least
+    // 73 intervals after frame 0 (less 2 ms of clock rounding).
+    const span = (frames[74] as EncodedFrame).timestampMs - (frames[0] as EncodedFrame).timestampMs;
+    expect(span).toBeGreaterThanOrEqual(728);
+    const decoded = await decodeH264(frames.map((f) => f.data));
+    expect(decoded).toEqual({ errors: '', frames: 75, width: 320, height: 240 });
+    expect(camera.stats()).toMatchObject({ frames: 75, keyframes: 8, dropped: 0, encodeMs: null });
+  });
+
+  it('jumps to the next keyframe of the recording on requestKeyframe()', async () => {
+    const camera = await openCamera({ source: `file:${gop10}`, fps: 200 });
+    const frames: EncodedFrame[] = [];
+    camera.on('frame', (frame) => {
+      frames.push(frame);
+      if (frames.length === 3) camera.requestKeyframe();
+      if (frames.length === 6) void camera.close();
+    });
+    await new Promise((resolve) => camera.once('close', resolve));
+    expect(frames.map((f) => [f.sequence, f.keyframe])).toEqual([
+      [0, true],
+      [1, false],
+      [2, false],
+      [10, true],
+      [11, false],
+      [12, false],
+    ]);
+    expect(camera.stats().droppedReasons).toEqual({ keyframeRequest: 7 });
+    expect((await decodeH264(frames.map((f) => f.data))).errors).toBe('');
+  });
+
+  it('rejects a missing file naming the source', async () => {
+    const error = await rejection(openCamera({ source: 'file:/nonexistent/x.h264' }));
+    expect(error).toMatchObject({ code: 'FILE_NOT_FOUND', parameter: 'source' });
+  });
+});

@@ -1,0 +1,175 @@
+import { readFile, stat } from 'node:fs/promises';
+import { type NalUnit, parseSps, splitNalUnits } from '@cam/protocol';
+import type { Producer, StartProducer } from './camera.js';
+import { CameraError } from './errors.js';
+
+/** Largest file replayed: it is read into memory whole, and frames are views of it. */
+export const MAX_REPLAY_BYTES = 256 * 1024 * 1024;
+
+export interface AccessUnit {
+  /** View of the file from the AU's first start code to the next AU: no copy. */
+  data: Buffer;
+  keyframe: boolean;
+}
+
+export interface Recording {
+  units: AccessUnit[];
+  width: number;
+  height: number;
+  /** Frames from the first keyframe to the next (all of them when there is one). */
+  gop: number;
+}
+
+const VCL = new Set([1, 5]);
+// NAL types that may only come before the first slice of an access unit (H.264 7.4.1.2.3).
+const LEADS_AU = new Set([6, 7, 8, 9, 14, 15, 16, 17, 18]);
+
+/** A slice whose first_mb_in_slice is 0 (ue(v) '1') begins a new picture. */
+function firstSliceOfPicture(nal: NalUnit): boolean {
+  return ((nal.data[1] ?? 0) & 0x80) !== 0;
+}
+
+/**
+ * Groups the NAL units of an Annex B stream into access units, each starting at the first NAL
+ * of a picture (an SPS, PPS, SEI or delimiter before a slice belongs with that slice).
+ * Throws a CameraError (FILE_INVALID) when the stream has no slice or no keyframe.
+ */
+export function splitAccessUnits(stream: Buffer, name: string): Recording {
+  let nals: NalUnit[];
+  try {
+    nals = splitNalUnits(stream);
+  } catch (error) {
+    throw new CameraError(
+      'FILE_INVALID',
+      `file ${name}: not an Annex B H.264 stream: ${(error as Error).message}`,
+      {
+        parameter: 'source',
+        cause: error,
+      },
+    );
+  }
+  const starts: number[] = [];
+  let hasSlice = false;
+  for (const nal of nals) {
+    const begins =
+      hasSlice && (LEADS_AU.has(nal.type) || (VCL.has(nal.type) && firstSliceOfPicture(nal)));
+    if (begins || starts.length === 0) {
+      starts.push(nal.offset);
+      hasSlice = false;
+    }
+    if (VCL.has(nal.type)) hasSlice = true;
+  }
+  const units = starts.map((start, i) => {
+    const data = stream.subarray(start, starts[i + 1] ?? stream.length);
+    return { data, keyframe: splitNalUnits(data).some((nal) => nal.type === 5) };
+  });
+  const keyframes = units.flatMap((unit, i) => (unit.keyframe ? [i] : []));
+  const sps = nals.find((nal) => nal.type === 7);
+  if (keyframes.length === 0 || sps === undefined) {
+    throw new CameraError(
+      'FILE_INVALID',
+      `file ${name}: has no IDR frame with an SPS to start decoding from`,
+      {
+        parameter: 'source',
+      },
+    );
+  }
+  const info = parseSps(sps.data);
+  const [first = 0, second] = keyframes;
+  // Replay starts at the first keyframe: what comes before it cannot be decoded.
+  return {
+    units: units.slice(first),
+    width: info.width,
+    height: info.height,
+    gop: second === undefined ? units.length - first : second - first,
+  };
+}
+
+/** Reads a recording, with errors that say which file and why. */
+export async function readRecording(path: string): Promise<Recording> {
+  const context = `file ${path}`;
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) {
+      throw new CameraError('FILE_INVALID', `${context}: not a regular file`, {
+        parameter: 'source',
+      });
+    }
+    size = info.size;
+  } catch (error) {
+    if (error instanceof CameraError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CameraError(
+      code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE',
+      `${context}: ${(error as Error).message}`,
+      { parameter: 'source', cause: error },
+    );
+  }
+  if (size > MAX_REPLAY_BYTES) {
+    throw new CameraError(
+      'FILE_TOO_LARGE',
+      `${context}: ${size} bytes, more than the ${MAX_REPLAY_BYTES} a replay holds in memory`,
+      { parameter: 'source' },
+    );
+  }
+  return splitAccessUnits(await readFile(path), path);
+}
+
+/**
+ * Replays access units at `fps`, looping, each with a fresh capture time. Frame n is due at
+ * start + n / fps, so timer lateness does not accumulate; after a stall of more than one frame
+ * the schedule restarts from now rather than bursting to catch up.
+ * requestKeyframe() jumps ahead to the next keyframe of the recording (the frames skipped are
+ * counted as dropped `keyframeRequest`): a file cannot make a new one.
+ */
+export function replay(units: AccessUnit[], fps: number): StartProducer {
+  return (onFrame, onEnd) => {
+    const interval = 1000 / fps;
+    const dropped: Record<string, number> = {};
+    let index = 0;
+    let sequence = 0;
+    let emitted = 0;
+    let start = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+
+    const tick = () => {
+      const unit = units[index] as AccessUnit;
+      index = (index + 1) % units.length;
+      emitted++;
+      let due = start + emitted * interval;
+      const now = performance.now();
+      if (now - due > interval) {
+        start = now - emitted * interval;
+        due = now;
+      }
+      // Scheduled before emitting, so a throwing 'frame' listener does not stop the replay.
+      timer = setTimeout(tick, due - now);
+      onFrame(unit.data, Date.now(), unit.keyframe, sequence++);
+    };
+
+    const producer: Producer = {
+      requestKeyframe() {
+        let skipped = 0;
+        while (!(units[index] as AccessUnit).keyframe) {
+          index = (index + 1) % units.length;
+          skipped++;
+        }
+        if (skipped > 0) {
+          dropped.keyframeRequest = (dropped.keyframeRequest ?? 0) + skipped;
+          sequence += skipped;
+        }
+      },
+      stats: () => ({ dropped: { ...dropped }, encodeMs: [] }),
+      close() {
+        if (closed) return;
+        closed = true;
+        clearTimeout(timer);
+        setImmediate(() => onEnd());
+      },
+    };
+    timer = setTimeout(tick, 0);
+    return producer;
+  };
+}
