@@ -101,7 +101,7 @@ describe('file source', () => {
       frames.push(frame);
       if (frames.length === 75) void camera.close();
     });
-    await new Promise((resolve) => camera.once('close', resolve));
+    await new Promise<void>((resolve) => camera.once('close', resolve));
 
     expect(frames).toHaveLength(75);
     frames.forEach((frame, i) => {
@@ -130,7 +130,7 @@ describe('file source', () => {
       if (frames.length === 3) camera.requestKeyframe();
       if (frames.length === 6) void camera.close();
     });
-    await new Promise((resolve) => camera.once('close', resolve));
+    await new Promise<void>((resolve) => camera.once('close', resolve));
     expect(frames.map((f) => [f.sequence, f.keyframe])).toEqual([
       [0, true],
       [1, false],
