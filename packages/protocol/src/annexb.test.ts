@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../test/error-code';
 import { accessUnits, fixtures } from '../test/load-fixtures';
 import { findParameterSets, isKeyframe, nalTypeName, splitNalUnits } from './annexb';
-import { ProtocolError } from './errors';
 
 const SPS = [0x67, 0x42, 0xc0, 0x1e, 0xd9];
 const PPS = [0x68, 0xcb, 0x8c, 0xb2];
@@ -12,16 +12,6 @@ const SC3 = [0, 0, 1];
 
 function au(...parts: number[][]): Uint8Array {
   return Uint8Array.from(parts.flat());
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ProtocolError) return e.code;
-    throw e;
-  }
-  return undefined;
 }
 
 describe('splitNalUnits', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError } from './errors';
+import { codeOf } from '../test/error-code';
 import {
   decodeMessage,
   encodeMessage,
@@ -8,16 +8,6 @@ import {
 } from './framing';
 
 const AU = Uint8Array.of(0, 0, 0, 1, 0x65, 0x88, 0x84);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ProtocolError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('encodeMessage', () => {
   it('appends the timestamp as u64 little-endian', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../test/error-code';
 import { accessUnits, fixtures } from '../test/load-fixtures';
 import { type SpsFields, writeSps } from '../test/sps-writer';
 import { findParameterSets } from './annexb';
-import { ProtocolError } from './errors';
 import { codecString, parseSps } from './sps';
 
 // ffprobe's profile names for the profile_idc values the fixtures use.
@@ -38,16 +38,6 @@ const BASE: SpsFields = {
   frameMbsOnly: true,
   crop: null,
 };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ProtocolError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe.each(fixtures)('parseSps on $name agrees with ffprobe', ({ stream, probe }) => {
   const [first] = accessUnits(stream);
