@@ -1,0 +1,382 @@
+// Node binding of the shm ring: a thin layer over cam_shm.h (reader) and cam_shm_writer.c.
+// TypeScript (packages/shm/src) validates arguments and decides what to do; this file only maps
+// memory, runs the seqlock protocol, and waits on the futex.
+#include <napi.h>
+
+#include <climits>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "cam_shm.h"
+
+namespace {
+
+Napi::Value Throw(Napi::Env env, int status, const std::string &message) {
+  Napi::Error err = Napi::Error::New(env, message);
+  err.Value().Set("code", Napi::String::New(env, cam_shm_status_code(status)));
+  err.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// ------------------------------------------------------------------------------------ writer
+
+class Writer : public Napi::ObjectWrap<Writer> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Writer",
+                       {InstanceMethod("publish", &Writer::Publish),
+                        InstanceMethod("setStreamInfo", &Writer::SetStreamInfo),
+                        InstanceMethod("setParameterSets", &Writer::SetParameterSets),
+                        InstanceMethod("heartbeat", &Writer::Heartbeat),
+                        InstanceMethod("info", &Writer::Info),
+                        InstanceMethod("close", &Writer::Close)});
+  }
+
+  // new Writer(name, totalBytes, slots, mode, gid)  (TypeScript has validated the types)
+  explicit Writer(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Writer>(info) {
+    std::string name = info[0].As<Napi::String>();
+    char err[256];
+    int rc = cam_shm_writer_create(&w_, name.c_str(), (uint64_t)info[1].As<Napi::Number>().Int64Value(),
+                                   info[2].As<Napi::Number>().Uint32Value(),
+                                   info[3].As<Napi::Number>().Uint32Value(),
+                                   info[4].As<Napi::Number>().Int64Value(), err, sizeof err);
+    if (rc != CAM_SHM_OK) Throw(info.Env(), rc, err);
+  }
+
+  ~Writer() override { cam_shm_writer_close(&w_); }
+
+ private:
+  bool Open(const Napi::CallbackInfo &info) {
+    if (w_.base) return true;
+    Throw(info.Env(), CAM_SHM_INVALID, std::string("shm writer ") + w_.name + ": closed");
+    return false;
+  }
+
+  // publish(data, timestampMs, keyframe) -> frame sequence, or a negative cam_shm_status
+  Napi::Value Publish(const Napi::CallbackInfo &info) {
+    if (!Open(info)) return info.Env().Undefined();
+    auto data = info[0].As<Napi::Uint8Array>();
+    uint64_t seq = 0;
+    int rc = cam_shm_writer_publish(&w_, data.Data(), (uint32_t)data.ByteLength(),
+                                    (uint64_t)info[1].As<Napi::Number>().Int64Value(),
+                                    info[2].As<Napi::Boolean>().Value(), &seq);
+    return Napi::Number::New(info.Env(), rc == CAM_SHM_OK ? (double)seq : (double)rc);
+  }
+
+  Napi::Value SetStreamInfo(const Napi::CallbackInfo &info) {
+    if (!Open(info)) return info.Env().Undefined();
+    std::string codec = info[0].As<Napi::String>();
+    cam_shm_writer_set_stream_info(&w_, codec.c_str(), info[1].As<Napi::Number>().Uint32Value(),
+                                   info[2].As<Napi::Number>().Uint32Value(),
+                                   info[3].As<Napi::Number>().Uint32Value());
+    return info.Env().Undefined();
+  }
+
+  // setParameterSets(sps, pps, frameSeq) -> cam_shm_status
+  Napi::Value SetParameterSets(const Napi::CallbackInfo &info) {
+    if (!Open(info)) return info.Env().Undefined();
+    auto sps = info[0].As<Napi::Uint8Array>();
+    auto pps = info[1].As<Napi::Uint8Array>();
+    int rc = cam_shm_writer_set_parameter_sets(
+        &w_, sps.Data(), (uint32_t)sps.ByteLength(), pps.Data(), (uint32_t)pps.ByteLength(),
+        (uint64_t)info[2].As<Napi::Number>().Int64Value());
+    return Napi::Number::New(info.Env(), rc);
+  }
+
+  Napi::Value Heartbeat(const Napi::CallbackInfo &info) {
+    if (w_.base) cam_shm_writer_heartbeat(&w_);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo &info) {
+    if (!Open(info)) return info.Env().Undefined();
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("epoch", (double)w_.hdr->epoch);
+    o.Set("slots", w_.hdr->slot_count);
+    o.Set("slotBytes", w_.hdr->slot_bytes);
+    o.Set("totalBytes", (double)w_.hdr->total_bytes);
+    return o;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo &info) {
+    cam_shm_writer_close(&w_);
+    return info.Env().Undefined();
+  }
+
+  cam_shm_writer w_{};
+};
+
+// ------------------------------------------------------------------------------------ reader
+
+// The mapping outlives the Reader object while JavaScript still holds frame views into it: the
+// external ArrayBuffer owns one reference and unmaps on garbage collection.
+struct Mapping {
+  cam_shm_reader r{};
+  ~Mapping() { cam_shm_reader_close(&r); }
+};
+
+struct WaitResult {
+  Napi::Promise::Deferred deferred;
+  Napi::ThreadSafeFunction tsfn;
+};
+
+class Reader : public Napi::ObjectWrap<Reader> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Reader",
+                       {InstanceMethod("tryNext", &Reader::TryNext),
+                        InstanceMethod("valid", &Reader::Valid),
+                        InstanceMethod("seek", &Reader::Seek),
+                        InstanceMethod("notify", &Reader::Notify),
+                        InstanceMethod("wait", &Reader::Wait),
+                        InstanceMethod("status", &Reader::Status),
+                        InstanceMethod("info", &Reader::Info),
+                        InstanceMethod("streamInfo", &Reader::StreamInfo),
+                        InstanceMethod("close", &Reader::Close)});
+  }
+
+  // new Reader(name); this.buffer = the whole segment (read-only memory: writing to it crashes)
+  explicit Reader(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Reader>(info) {
+    std::string name = info[0].As<Napi::String>();
+    auto map = std::make_shared<Mapping>();
+    char err[256];
+    int rc = cam_shm_reader_open(&map->r, name.c_str(), err, sizeof err);
+    if (rc != CAM_SHM_OK) {
+      Throw(info.Env(), rc, err);
+      return;
+    }
+    map_ = map;
+    auto *hold = new std::shared_ptr<Mapping>(map);
+    auto buffer = Napi::ArrayBuffer::New(
+        info.Env(), const_cast<uint8_t *>(map->r.base), map->r.size,
+        [](Napi::Env, void *, std::shared_ptr<Mapping> *h) { delete h; }, hold);
+    info.This().As<Napi::Object>().Set("buffer", buffer);
+  }
+
+  ~Reader() override { Stop(); }
+
+ private:
+  const cam_shm_reader &r() const { return map_->r; }
+
+  // tryNext(out: Float64Array(8)) -> 0 with out = [seq, timestampMs, publishUs, length, flags,
+  // slot, lock, lost, dataOffset] filled, or -1 (nothing new)
+  Napi::Value TryNext(const Napi::CallbackInfo &info) {
+    cam_shm_frame f;
+    int rc = cam_shm_reader_try_next(&map_->r, &f);
+    if (rc == CAM_SHM_OK) {
+      double *out = info[0].As<Napi::Float64Array>().Data();
+      out[0] = (double)f.seq;
+      out[1] = (double)f.timestamp_ms;
+      out[2] = (double)(f.publish_ns / 1000u);
+      out[3] = f.length;
+      out[4] = f.flags;
+      out[5] = f.slot;
+      out[6] = f.lock;
+      out[7] = (double)f.lost;
+      out[8] = (double)(f.data - r().base);
+    }
+    return Napi::Number::New(info.Env(), rc);
+  }
+
+  // valid(slot, lock) -> the frame read under (slot, lock) was not overwritten since
+  Napi::Value Valid(const Napi::CallbackInfo &info) {
+    cam_shm_frame f{};
+    f.slot = info[0].As<Napi::Number>().Uint32Value() % r().hdr->slot_count;
+    f.lock = info[1].As<Napi::Number>().Uint32Value();
+    return Napi::Boolean::New(info.Env(), cam_shm_frame_valid(&r(), &f));
+  }
+
+  Napi::Value Seek(const Napi::CallbackInfo &info) {
+    cam_shm_reader_seek(&map_->r, (cam_shm_start)info[0].As<Napi::Number>().Uint32Value());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Notify(const Napi::CallbackInfo &info) {
+    return Napi::Number::New(info.Env(), cam_shm_notify(&r()));
+  }
+
+  // wait(seenNotify, timeoutMs) -> Promise<void>, settled on a notify change, timeout or close.
+  // One waiter thread per reader blocks in FUTEX_WAIT and hands the result to JavaScript through
+  // a thread-safe function; nothing else calls into JavaScript.
+  Napi::Value Wait(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    auto deferred = Napi::Promise::Deferred::New(env);
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stop_ || pending_) {
+      deferred.Resolve(env.Undefined());
+      return deferred.Promise();
+    }
+    if (!thread_.joinable()) {
+      auto noop = Napi::Function::New(env, [](const Napi::CallbackInfo &) {});
+      tsfn_ = Napi::ThreadSafeFunction::New(env, noop, "cam-shm-wait", 0, 1);
+      thread_ = std::thread([this, map = map_] { Loop(map); });
+    }
+    pending_ = new WaitResult{deferred, tsfn_};
+    seen_ = info[0].As<Napi::Number>().Uint32Value();
+    timeout_ms_ = (int)info[1].As<Napi::Number>().Int32Value();
+    tsfn_.Ref(env);  // a pending wait keeps the process alive, like an open socket
+    cv_.notify_one();
+    return deferred.Promise();
+  }
+
+  void Loop(std::shared_ptr<Mapping> map) {
+    for (;;) {
+      WaitResult *job;
+      uint32_t seen;
+      int timeout;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || (pending_ && !running_); });
+        if (stop_ && !pending_) return;
+        job = pending_;
+        running_ = true;
+        seen = seen_;
+        timeout = timeout_ms_;
+      }
+      if (!stop_) cam_shm_wait(&map->r, seen, timeout);
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        pending_ = nullptr;
+        running_ = false;
+      }
+      // The queue is unbounded but holds at most one call: one wait is pending at a time.
+      tsfn_.BlockingCall(job, [](Napi::Env env, Napi::Function, WaitResult *res) {
+        res->tsfn.Unref(env);
+        res->deferred.Resolve(env.Undefined());
+        delete res;
+      });
+    }
+  }
+
+  void Stop() {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stop_) return;
+      stop_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) {
+      // Wake our thread out of FUTEX_WAIT. Other waiters on the word see a spurious wake-up,
+      // which the protocol allows (they re-check and wait again); nothing is written.
+      syscall(SYS_futex, &map_->r.hdr->notify, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+      thread_.join();
+      tsfn_.Release();
+    }
+  }
+
+  Napi::Value Status(const Napi::CallbackInfo &info) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("closed", cam_shm_writer_closed(&r()) != 0);
+    o.Set("heartbeatAgeMs", (double)cam_shm_heartbeat_age_ms(&r()));
+    o.Set("writeSeq", (double)cam_shm_write_seq(&r()));
+    o.Set("replaced", cam_shm_reader_replaced(&r()) != 0);
+    return o;
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo &info) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("epoch", (double)r().epoch);
+    o.Set("slots", r().hdr->slot_count);
+    o.Set("slotBytes", r().hdr->slot_bytes);
+    o.Set("totalBytes", (double)r().hdr->total_bytes);
+    o.Set("writerPid", r().hdr->writer_pid);
+    return o;
+  }
+
+  // streamInfo() -> { codec, width, height, fpsMilli, sps, pps, psFrameSeq } (copies) or null
+  Napi::Value StreamInfo(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    cam_shm_stream_info s;
+    if (cam_shm_read_stream_info(&r(), &s) != CAM_SHM_OK) return env.Null();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("codec", s.codec);
+    o.Set("width", s.width);
+    o.Set("height", s.height);
+    o.Set("fpsMilli", s.fps_milli);
+    o.Set("sps", Napi::Buffer<uint8_t>::Copy(env, s.sps, s.sps_len));
+    o.Set("pps", Napi::Buffer<uint8_t>::Copy(env, s.pps, s.pps_len));
+    o.Set("psFrameSeq", (double)s.ps_frame_seq);
+    return o;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo &info) {
+    Stop();
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<Mapping> map_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Napi::ThreadSafeFunction tsfn_;
+  WaitResult *pending_ = nullptr;
+  bool running_ = false;
+  bool stop_ = false;
+  uint32_t seen_ = 0;
+  int timeout_ms_ = 0;
+};
+
+Napi::Object Layout(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("magic", CAM_SHM_MAGIC);
+  o.Set("version", CAM_SHM_VERSION);
+  o.Set("headerBytes", CAM_SHM_HEADER_BYTES);
+  o.Set("slotEntryBytes", CAM_SHM_SLOT_ENTRY_BYTES);
+  o.Set("paramSetBytes", CAM_SHM_PARAM_SET_BYTES);
+  o.Set("codecBytes", CAM_SHM_CODEC_BYTES);
+  o.Set("defaultTotalBytes", CAM_SHM_DEFAULT_TOTAL_BYTES);
+  o.Set("defaultSlots", CAM_SHM_DEFAULT_SLOTS);
+  o.Set("flagKeyframe", CAM_SHM_FLAG_KEYFRAME);
+  o.Set("stateClosed", CAM_SHM_STATE_CLOSED);
+  Napi::Object h = Napi::Object::New(env);
+#define CAM_OFF(obj, type, field) obj.Set(#field, (double)offsetof(type, field))
+  CAM_OFF(h, cam_shm_header, magic);
+  CAM_OFF(h, cam_shm_header, version);
+  CAM_OFF(h, cam_shm_header, slot_count);
+  CAM_OFF(h, cam_shm_header, slot_bytes);
+  CAM_OFF(h, cam_shm_header, total_bytes);
+  CAM_OFF(h, cam_shm_header, slot_table_offset);
+  CAM_OFF(h, cam_shm_header, data_offset);
+  CAM_OFF(h, cam_shm_header, epoch);
+  CAM_OFF(h, cam_shm_header, writer_pid);
+  CAM_OFF(h, cam_shm_header, notify);
+  CAM_OFF(h, cam_shm_header, state);
+  CAM_OFF(h, cam_shm_header, write_seq);
+  CAM_OFF(h, cam_shm_header, heartbeat_ns);
+  CAM_OFF(h, cam_shm_header, info_lock);
+  CAM_OFF(h, cam_shm_header, width);
+  CAM_OFF(h, cam_shm_header, height);
+  CAM_OFF(h, cam_shm_header, fps_milli);
+  CAM_OFF(h, cam_shm_header, codec);
+  CAM_OFF(h, cam_shm_header, sps_len);
+  CAM_OFF(h, cam_shm_header, pps_len);
+  CAM_OFF(h, cam_shm_header, ps_frame_seq);
+  CAM_OFF(h, cam_shm_header, sps);
+  CAM_OFF(h, cam_shm_header, pps);
+  Napi::Object s = Napi::Object::New(env);
+  CAM_OFF(s, cam_shm_slot, lock);
+  CAM_OFF(s, cam_shm_slot, flags);
+  CAM_OFF(s, cam_shm_slot, frame_seq);
+  CAM_OFF(s, cam_shm_slot, timestamp_ms);
+  CAM_OFF(s, cam_shm_slot, length);
+  CAM_OFF(s, cam_shm_slot, publish_ns);
+#undef CAM_OFF
+  o.Set("header", h);
+  o.Set("slot", s);
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Writer", Writer::Init(env));
+  exports.Set("Reader", Reader::Init(env));
+  exports.Set("layout", Layout(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(cam_shm, Init)

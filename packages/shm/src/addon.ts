@@ -1,0 +1,96 @@
+// Loads the native addon (prebuilds/, else build/Release/) and types what it exports. The layout
+// numbers come from the addon, which was compiled against native/include/cam_shm.h: TypeScript
+// keeps no copy of them.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ShmError } from './errors';
+
+export interface NativeWriter {
+  publish(data: Uint8Array, timestampMs: number, keyframe: boolean): number;
+  setStreamInfo(codec: string, width: number, height: number, fpsMilli: number): void;
+  setParameterSets(sps: Uint8Array, pps: Uint8Array, frameSeq: number): number;
+  heartbeat(): void;
+  info(): { epoch: number; slots: number; slotBytes: number; totalBytes: number };
+  close(): void;
+}
+
+export interface NativeReader {
+  readonly buffer: ArrayBuffer;
+  tryNext(out: Float64Array): number;
+  valid(slot: number, lock: number): boolean;
+  seek(start: number): void;
+  notify(): number;
+  wait(seenNotify: number, timeoutMs: number): Promise<void>;
+  status(): { closed: boolean; heartbeatAgeMs: number; writeSeq: number; replaced: boolean };
+  info(): {
+    epoch: number;
+    slots: number;
+    slotBytes: number;
+    totalBytes: number;
+    writerPid: number;
+  };
+  streamInfo(): {
+    codec: string;
+    width: number;
+    height: number;
+    fpsMilli: number;
+    sps: Uint8Array;
+    pps: Uint8Array;
+    psFrameSeq: number;
+  } | null;
+  close(): void;
+}
+
+/** Byte offsets and constants of the layout, as compiled into the addon from cam_shm.h. */
+export interface ShmLayout {
+  magic: number;
+  version: number;
+  headerBytes: number;
+  slotEntryBytes: number;
+  paramSetBytes: number;
+  codecBytes: number;
+  defaultTotalBytes: number;
+  defaultSlots: number;
+  flagKeyframe: number;
+  stateClosed: number;
+  header: Record<string, number>;
+  slot: Record<string, number>;
+}
+
+export interface Addon {
+  Writer: new (
+    name: string,
+    totalBytes: number,
+    slots: number,
+    mode: number,
+    gid: number,
+  ) => NativeWriter;
+  Reader: new (name: string) => NativeReader;
+  layout: ShmLayout;
+}
+
+function libc(): string {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })
+    ?.header;
+  return header?.glibcVersionRuntime ? `glibc ${header.glibcVersionRuntime}` : 'musl or other libc';
+}
+
+let loaded: Addon | undefined;
+
+export function addon(): Addon {
+  if (loaded) return loaded;
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const require = createRequire(import.meta.url);
+  try {
+    loaded = require('node-gyp-build')(root) as Addon;
+    return loaded;
+  } catch (err) {
+    throw new ShmError(
+      'NATIVE_UNAVAILABLE',
+      `@cam/shm: no native addon for ${process.platform}-${process.arch} (${libc()}, Node ${process.versions.node}): ` +
+        `${(err as Error).message}. Install a compiler and rebuild: ` +
+        'apt-get install build-essential python3 && pnpm --filter @cam/shm build',
+      { cause: err },
+    );
+  }
+}

@@ -1,0 +1,25 @@
+export { ShmError, type ShmErrorCode } from './errors';
+export {
+  type ShmFrame,
+  ShmReader,
+  type ShmReaderEvents,
+  type ShmReaderOptions,
+  type ShmReaderStats,
+  type ShmStart,
+  type ShmStreamInfo,
+} from './reader';
+export {
+  DEFAULT_SHM_NAME,
+  ShmWriter,
+  type ShmWriterOptions,
+  type ShmWriterStats,
+  type StreamInfo,
+} from './writer';
+
+import { addon, type ShmLayout } from './addon';
+
+/** The layout constants and byte offsets this build was compiled with (from cam_shm.h). */
+export function shmLayout(): ShmLayout {
+  return addon().layout;
+}
+export type { ShmLayout };

@@ -1,0 +1,275 @@
+import { EventEmitter } from 'node:events';
+import { addon, type NativeReader } from './addon';
+import { native, ShmError } from './errors';
+import { DEFAULT_SHM_NAME } from './writer';
+
+export type ShmStart = 'next' | 'newest-keyframe' | 'oldest';
+
+export interface ShmReaderOptions {
+  /** Where to begin: the next frame published (default), the newest keyframe in the ring, or
+   *  the oldest frame still in it. */
+  start?: ShmStart;
+  /** Report the writer dead when its heartbeat is older than this. Default 2000 ms. */
+  staleAfterMs?: number;
+}
+
+export interface ShmFrame {
+  /** Frame sequence number within this writer's epoch (1, 2, ...). */
+  readonly seq: number;
+  /** The writer epoch this frame belongs to. */
+  readonly epoch: number;
+  /** Capture time, ms since the Unix epoch. */
+  readonly timestampMs: number;
+  readonly keyframe: boolean;
+  /** Frames this reader missed right before this one (it fell a whole ring behind). */
+  readonly lost: number;
+  /** The access unit, a view into the shared memory (zero copy). Read-only memory: writing to
+   *  it crashes the process. Check isValid() after using it, or use copy(). */
+  readonly data: Uint8Array;
+  /** CLOCK_MONOTONIC µs when the writer published it (compare with process.hrtime). */
+  readonly publishedUs: number;
+  /** True if the writer has not overwritten the frame since it was read: what was read from
+   *  `data` before this call is the frame as published. */
+  isValid(): boolean;
+  /** A private copy of the data; throws ShmError 'OVERWRITTEN' if the writer got there first. */
+  copy(): Uint8Array;
+}
+
+export interface ShmStreamInfo {
+  codec: string;
+  width: number;
+  height: number;
+  fps: number;
+  /** The SPS and PPS of the latest keyframe (without start codes), if one was published. */
+  sps?: Uint8Array;
+  pps?: Uint8Array;
+}
+
+export interface ShmReaderStats {
+  name: string;
+  epoch: number;
+  /** Frames returned. */
+  received: number;
+  /** Frames missed because this reader fell a ring behind (sum of frame.lost). */
+  lost: number;
+  /** Times the reader moved to a restarted writer's segment. */
+  resyncs: number;
+}
+
+export interface ShmReaderEvents {
+  /** The writer closed the segment or its heartbeat went stale. The reader keeps waiting for a
+   *  new writer under the same name. */
+  'writer-dead': [{ reason: 'closed' | 'stale'; heartbeatAgeMs: number }];
+  /** A new writer replaced the segment; the reader moved to it. */
+  resync: [{ epoch: number; previousEpoch: number }];
+}
+
+const START_CODES: Record<ShmStart, number> = { next: 0, oldest: 1, 'newest-keyframe': 2 };
+// Out-slots of NativeReader.tryNext.
+const SEQ = 0;
+const TIMESTAMP = 1;
+const PUBLISHED = 2;
+const LENGTH = 3;
+const FLAGS = 4;
+const SLOT = 5;
+const LOCK = 6;
+const LOST = 7;
+const OFFSET = 8;
+
+class Frame implements ShmFrame {
+  constructor(
+    private readonly reader: NativeReader,
+    readonly seq: number,
+    readonly epoch: number,
+    readonly timestampMs: number,
+    readonly keyframe: boolean,
+    readonly lost: number,
+    readonly data: Uint8Array,
+    readonly publishedUs: number,
+    private readonly slot: number,
+    private readonly lock: number,
+    private readonly name: string,
+  ) {}
+
+  isValid(): boolean {
+    return this.reader.valid(this.slot, this.lock);
+  }
+
+  copy(): Uint8Array {
+    const copy = this.data.slice();
+    if (!this.isValid()) {
+      throw new ShmError(
+        'OVERWRITTEN',
+        `shm ${this.name}: frame ${this.seq} was overwritten while being copied`,
+      );
+    }
+    return copy;
+  }
+}
+
+/**
+ * Reads frames from a segment: `for await (const frame of reader)`. Never writes to the
+ * segment. Reports lag (frame.lost), a dead writer ('writer-dead') and a restarted writer
+ * ('resync', after which frames continue from the new epoch).
+ */
+export class ShmReader extends EventEmitter<ShmReaderEvents> implements AsyncIterable<ShmFrame> {
+  readonly name: string;
+  #native: NativeReader;
+  #epoch: number;
+  readonly #start: ShmStart;
+  readonly #staleAfterMs: number;
+  readonly #pollMs: number;
+  readonly #out = new Float64Array(9);
+  #received = 0;
+  #lost = 0;
+  #resyncs = 0;
+  #dead = false;
+  #lastCheck = 0;
+  #closed = false;
+
+  static open(name: string = DEFAULT_SHM_NAME, options: ShmReaderOptions = {}): ShmReader {
+    const start = options.start ?? 'next';
+    if (!(start in START_CODES)) {
+      throw new ShmError(
+        'INVALID_ARGUMENT',
+        `shm open ${name}: start must be next, oldest or newest-keyframe, got ${start}`,
+      );
+    }
+    const staleAfterMs = options.staleAfterMs ?? 2000;
+    if (!Number.isFinite(staleAfterMs) || staleAfterMs <= 0) {
+      throw new ShmError(
+        'INVALID_ARGUMENT',
+        `shm open ${name}: staleAfterMs must be > 0, got ${staleAfterMs}`,
+      );
+    }
+    return new ShmReader(name, ShmReader.#map(name), start, staleAfterMs);
+  }
+
+  static #map(name: string): NativeReader {
+    const Reader = addon().Reader;
+    return native(() => new Reader(name));
+  }
+
+  private constructor(
+    name: string,
+    nativeReader: NativeReader,
+    start: ShmStart,
+    staleAfterMs: number,
+  ) {
+    super();
+    this.name = name;
+    this.#native = nativeReader;
+    this.#epoch = nativeReader.info().epoch;
+    this.#start = start;
+    this.#staleAfterMs = staleAfterMs;
+    this.#pollMs = Math.min(100, Math.ceil(staleAfterMs / 4));
+    nativeReader.seek(START_CODES[start]);
+  }
+
+  /** The next frame, waiting for it if needed; null once the reader is closed. */
+  async next(): Promise<ShmFrame | null> {
+    while (!this.#closed) {
+      const reader = this.#native;
+      const seen = reader.notify();
+      if (reader.tryNext(this.#out) === 0) return this.#frame(reader);
+      if (this.#checkWriter()) continue;
+      await reader.wait(seen, this.#pollMs);
+    }
+    return null;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ShmFrame> {
+    for (let frame = await this.next(); frame; frame = await this.next()) yield frame;
+  }
+
+  #frame(reader: NativeReader): ShmFrame {
+    const o = this.#out;
+    const lost = o[LOST] as number;
+    this.#received++;
+    this.#lost += lost;
+    this.#dead = false;
+    return new Frame(
+      reader,
+      o[SEQ] as number,
+      this.#epoch,
+      o[TIMESTAMP] as number,
+      ((o[FLAGS] as number) & addon().layout.flagKeyframe) !== 0,
+      lost,
+      new Uint8Array(reader.buffer, o[OFFSET], o[LENGTH]),
+      o[PUBLISHED] as number,
+      o[SLOT] as number,
+      o[LOCK] as number,
+      this.name,
+    );
+  }
+
+  // Runs while no frame is available, at most once per poll interval: reports a dead writer and
+  // moves to a new segment when a restarted writer replaced ours. True if it moved.
+  #checkWriter(): boolean {
+    const now = Date.now();
+    if (now - this.#lastCheck < this.#pollMs) return false;
+    this.#lastCheck = now;
+    const status = this.#native.status();
+    if (status.replaced && this.#resync()) return true;
+    const stale = status.heartbeatAgeMs > this.#staleAfterMs;
+    if (!this.#dead && (status.closed || stale)) {
+      this.#dead = true;
+      this.emit('writer-dead', {
+        reason: status.closed ? 'closed' : 'stale',
+        heartbeatAgeMs: status.heartbeatAgeMs,
+      });
+    }
+    return false;
+  }
+
+  #resync(): boolean {
+    let next: NativeReader;
+    try {
+      next = ShmReader.#map(this.name);
+    } catch (err) {
+      // The new writer is still setting up, or the name went away again: look next poll.
+      if (err instanceof ShmError && err.code !== 'SYSTEM') return false;
+      throw err;
+    }
+    const previousEpoch = this.#epoch;
+    this.#native.close();
+    this.#native = next;
+    this.#epoch = next.info().epoch;
+    // Every frame of the new writer is wanted, unless the caller asked to start at keyframes.
+    next.seek(START_CODES[this.#start === 'newest-keyframe' ? 'newest-keyframe' : 'oldest']);
+    this.#resyncs++;
+    this.#dead = false;
+    this.emit('resync', { epoch: this.#epoch, previousEpoch });
+    return true;
+  }
+
+  /** Stream info and the latest SPS/PPS, or undefined before the writer set them. */
+  streamInfo(): ShmStreamInfo | undefined {
+    const s = this.#native.streamInfo();
+    if (!s || (s.codec === '' && s.width === 0)) return undefined;
+    return {
+      codec: s.codec,
+      width: s.width,
+      height: s.height,
+      fps: s.fpsMilli / 1000,
+      ...(s.sps.byteLength > 0 ? { sps: s.sps, pps: s.pps } : {}),
+    };
+  }
+
+  stats(): ShmReaderStats {
+    return {
+      name: this.name,
+      epoch: this.#epoch,
+      received: this.#received,
+      lost: this.#lost,
+      resyncs: this.#resyncs,
+    };
+  }
+
+  /** Stops waiting; a pending next() resolves to null. Frames already returned stay readable. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#native.close();
+  }
+}

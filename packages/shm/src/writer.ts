@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs';
+import { findParameterSets } from '@cam/protocol';
+import { addon, type NativeWriter } from './addon';
+import { native, ShmError } from './errors';
+
+export const DEFAULT_SHM_NAME = '/video_stream';
+
+export interface ShmWriterOptions {
+  /** Segment size in bytes; rounded up to a page. Default 16 MiB. */
+  totalBytes?: number;
+  /** Number of frames the ring holds. Default 32; each slot gets an equal share of the bytes. */
+  slots?: number;
+  /** File mode. Default 0o600, or 0o640 when `group` is set. */
+  mode?: number;
+  /** Group (name or gid) that owns the segment, so its members may read it. */
+  group?: string | number;
+  /** How often the heartbeat is refreshed while no frames are published. Default 500 ms. */
+  heartbeatMs?: number;
+}
+
+export interface StreamInfo {
+  /** RFC 6381 codec string, e.g. 'avc1.640028' (at most 31 characters). */
+  codec: string;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface ShmWriterStats {
+  name: string;
+  /** Frames published since create. */
+  published: number;
+  /** Bytes published since create. */
+  bytes: number;
+  /** publish() calls refused (too large, malformed keyframe). Nothing is written for them. */
+  rejected: number;
+  /** This writer's generation: the previous segment's epoch + 1. */
+  epoch: number;
+  /** Sequence number of the last frame published (frames are numbered from 1). */
+  writeSeq: number;
+  slots: number;
+  /** The largest frame a slot holds. */
+  slotBytes: number;
+  totalBytes: number;
+}
+
+function resolveGid(name: string, group: string | number): number {
+  if (typeof group === 'number') {
+    if (Number.isInteger(group) && group >= 0) return group;
+  } else {
+    // Node has no getgrnam(); /etc/group is what it would read for local groups.
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const [entry, , gid] = line.split(':');
+      if (entry === group && gid !== undefined) return Number(gid);
+    }
+  }
+  throw new ShmError('INVALID_ARGUMENT', `shm create ${name}: unknown group ${String(group)}`);
+}
+
+function positiveInteger(name: string, what: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ShmError(
+      'INVALID_ARGUMENT',
+      `shm ${name}: ${what} must be a positive integer, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The one writer of a segment. Creates it (replacing a dead writer's segment, epoch + 1),
+ * copies each access unit once into the ring, never blocks on readers, keeps a heartbeat, and
+ * removes the segment on close() or process exit.
+ */
+export class ShmWriter {
+  readonly name: string;
+  readonly #native: NativeWriter;
+  readonly #heartbeat: NodeJS.Timeout;
+  readonly #onExit = () => this.close();
+  #published = 0;
+  #bytes = 0;
+  #rejected = 0;
+  #writeSeq = 0;
+  #closed = false;
+  readonly #info: { epoch: number; slots: number; slotBytes: number; totalBytes: number };
+
+  static create(name: string = DEFAULT_SHM_NAME, options: ShmWriterOptions = {}): ShmWriter {
+    const layout = addon().layout;
+    const totalBytes = positiveInteger(
+      name,
+      'totalBytes',
+      options.totalBytes ?? layout.defaultTotalBytes,
+    );
+    const slots = positiveInteger(name, 'slots', options.slots ?? layout.defaultSlots);
+    const gid = options.group === undefined ? -1 : resolveGid(name, options.group);
+    const mode = options.mode ?? (options.group === undefined ? 0o600 : 0o640);
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+      throw new ShmError(
+        'INVALID_ARGUMENT',
+        `shm create ${name}: mode must be 0..0o777, got ${mode}`,
+      );
+    }
+    const heartbeatMs = positiveInteger(name, 'heartbeatMs', options.heartbeatMs ?? 500);
+    const Writer = addon().Writer;
+    return new ShmWriter(
+      name,
+      native(() => new Writer(name, totalBytes, slots, mode, gid)),
+      heartbeatMs,
+    );
+  }
+
+  private constructor(name: string, nativeWriter: NativeWriter, heartbeatMs: number) {
+    this.name = name;
+    this.#native = nativeWriter;
+    this.#info = nativeWriter.info();
+    this.#heartbeat = setInterval(() => this.#native.heartbeat(), heartbeatMs).unref();
+    process.once('exit', this.#onExit);
+  }
+
+  setStreamInfo(info: StreamInfo): void {
+    this.#ensureOpen();
+    const { codec, width, height, fps } = info;
+    const ok =
+      typeof codec === 'string' &&
+      codec.length < addon().layout.codecBytes &&
+      /^[\x20-\x7e]*$/.test(codec) &&
+      [width, height].every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffff) &&
+      Number.isFinite(fps) &&
+      fps >= 0 &&
+      fps <= 1000;
+    if (!ok) {
+      throw new ShmError(
+        'INVALID_ARGUMENT',
+        `shm ${this.name}: bad stream info ${JSON.stringify(info)}`,
+      );
+    }
+    this.#native.setStreamInfo(codec, width, height, Math.round(fps * 1000));
+  }
+
+  /**
+   * Copies one access unit (Annex B) into the ring and wakes readers. Returns its sequence
+   * number. A keyframe's SPS/PPS also go to the header for readers that join later.
+   */
+  publish(accessUnit: Uint8Array, timestampMs: number, keyframe: boolean): number {
+    this.#ensureOpen();
+    if (!(accessUnit instanceof Uint8Array)) {
+      throw new ShmError('INVALID_ARGUMENT', `shm ${this.name}: access unit must be a Uint8Array`);
+    }
+    if (!Number.isSafeInteger(timestampMs) || timestampMs < 0) {
+      throw new ShmError(
+        'INVALID_ARGUMENT',
+        `shm ${this.name}: timestamp must be an integer ms >= 0, got ${timestampMs}`,
+      );
+    }
+    if (accessUnit.byteLength > this.#info.slotBytes) {
+      this.#rejected++;
+      throw new ShmError(
+        'FRAME_TOO_LARGE',
+        `shm ${this.name}: frame of ${accessUnit.byteLength} bytes exceeds the slot size ${this.#info.slotBytes} (raise totalBytes or lower slots)`,
+      );
+    }
+    if (keyframe) this.#storeParameterSets(accessUnit);
+    const seq = this.#native.publish(accessUnit, timestampMs, keyframe === true);
+    this.#writeSeq = seq;
+    this.#published++;
+    this.#bytes += accessUnit.byteLength;
+    return seq;
+  }
+
+  #storeParameterSets(accessUnit: Uint8Array): void {
+    let found: { sps?: Uint8Array; pps?: Uint8Array };
+    try {
+      found = findParameterSets(accessUnit);
+    } catch (err) {
+      this.#rejected++;
+      throw new ShmError(
+        'MALFORMED_ACCESS_UNIT',
+        `shm ${this.name}: keyframe is not Annex B: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    if (!found.sps || !found.pps) return; // keep the last complete pair
+    if (this.#native.setParameterSets(found.sps, found.pps, this.#writeSeq + 1) !== 0) {
+      this.#rejected++;
+      throw new ShmError(
+        'PARAMETER_SET_TOO_LARGE',
+        `shm ${this.name}: SPS (${found.sps.byteLength} B) or PPS (${found.pps.byteLength} B) exceeds ${addon().layout.paramSetBytes} bytes`,
+      );
+    }
+  }
+
+  stats(): ShmWriterStats {
+    return {
+      name: this.name,
+      published: this.#published,
+      bytes: this.#bytes,
+      rejected: this.#rejected,
+      writeSeq: this.#writeSeq,
+      ...this.#info,
+    };
+  }
+
+  /** Marks the segment closed, wakes readers and unlinks it. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    process.removeListener('exit', this.#onExit);
+    this.#native.close();
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed) throw new ShmError('CLOSED', `shm ${this.name}: writer is closed`);
+  }
+}
