@@ -59,8 +59,8 @@ const NAL_TYPE_PPS = 8;
 
 /**
  * Offset of the first `00 00 01` at or after `from`, or `au.length` when there is none.
- * Looking at every third byte is enough: a byte above 1 cannot be part of a start code, so the
- * next one cannot end before it (the trick ffmpeg's start-code search uses).
+ * A byte above 1 cannot be in any start code, so none can end at it or at the two bytes after
+ * it: the search skips three bytes at a time through slice data, where such bytes are the rule.
  */
 function findStartCode(au: Uint8Array, from: number): number {
   const n = au.length;

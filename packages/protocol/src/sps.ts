@@ -72,11 +72,12 @@ class BitReader {
     return value;
   }
 
-  /** ue(v): unsigned exp-Golomb. Codes longer than 32 bits are not valid in an SPS. */
+  /** ue(v): unsigned exp-Golomb; the spec limits it to 0..2^32 - 2, i.e. 31 leading zeros. */
   ue(field: string): number {
     let leadingZeros = 0;
     while (this.u1() === 0) {
-      if (++leadingZeros > 31) throw bad(`SPS ${field}: exp-Golomb code longer than 32 bits`);
+      if (++leadingZeros > 31)
+        throw bad(`SPS ${field}: exp-Golomb code with more than 31 leading zeros`);
     }
     return 2 ** leadingZeros - 1 + this.u(leadingZeros);
   }
