@@ -24,7 +24,9 @@ for (const group of ['packages', 'apps']) {
     }
     const r = JSON.parse(readFileSync(report, 'utf8'));
     const s = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-    console.log(`${pkg.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${s} skipped`);
+    console.log(
+      `${pkg.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${s} skipped`,
+    );
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     skipped += s;
