@@ -66,7 +66,8 @@ typedef struct cam_shm_header {
   uint64_t total_bytes;       /*  16  size of the whole segment; equals the file size */
   uint64_t slot_table_offset; /*  24  = CAM_SHM_HEADER_BYTES */
   uint64_t data_offset;       /*  32  start of slot 0's data (page aligned) */
-  uint64_t epoch;             /*  40  writer generation: previous segment's epoch + 1, or 1 */
+  uint64_t epoch;             /*  40  writer generation: its start time in µs since the Unix
+                                      epoch, always > the epoch of the segment it replaced */
   uint32_t writer_pid;        /*  48  pid of the writer (diagnostics only) */
   uint32_t reserved0[3];      /*  52 */
   /* line 1: hot words, written on every publish */
@@ -485,7 +486,7 @@ typedef struct cam_shm_writer {
 } cam_shm_writer;
 
 /* Creates NAME (mode e.g. 0600; gid -1 keeps the creator's group) sized total_bytes with
- * slot_count slots, then atomically replaces any previous segment of a dead writer (epoch + 1).
+ * slot_count slots, then atomically replaces any previous segment of a dead writer (new epoch).
  * CAM_SHM_BUSY if a live writer holds NAME. */
 int cam_shm_writer_create(cam_shm_writer *w, const char *name, uint64_t total_bytes,
                           uint32_t slot_count, uint32_t mode, int64_t gid, char *err,

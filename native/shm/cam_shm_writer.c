@@ -92,7 +92,11 @@ int cam_shm_writer_create(cam_shm_writer *w, const char *name, uint64_t total_by
   h->total_bytes = total_bytes;
   h->slot_table_offset = CAM_SHM_HEADER_BYTES;
   h->data_offset = data_offset;
-  h->epoch = old_epoch + 1;
+  /* Start time in µs, and always past the previous segment's epoch even if the clock stepped. */
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  uint64_t start_us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+  h->epoch = start_us > old_epoch ? start_us : old_epoch + 1;
   h->writer_pid = (uint32_t)getpid();
   h->heartbeat_ns = cam_shm_now_ns();
   /* SYNC: release orders the header above before magic; pairs with no reader load in practice

@@ -34,7 +34,7 @@ export interface ShmWriterStats {
   bytes: number;
   /** publish() calls refused (too large, malformed keyframe). Nothing is written for them. */
   rejected: number;
-  /** This writer's generation: the previous segment's epoch + 1. */
+  /** This writer's generation: its start time in µs, greater than any epoch it replaced. */
   epoch: number;
   /** Sequence number of the last frame published (frames are numbered from 1). */
   writeSeq: number;
@@ -68,7 +68,7 @@ function positiveInteger(name: string, what: string, value: number): number {
 }
 
 /**
- * The one writer of a segment. Creates it (replacing a dead writer's segment, epoch + 1),
+ * The one writer of a segment. Creates it (replacing a dead writer's segment under a new epoch),
  * copies each access unit once into the ring, never blocks on readers, keeps a heartbeat, and
  * removes the segment on close() or process exit.
  */

@@ -1,0 +1,101 @@
+// Test helpers: unique segment names, child processes that speak JSON lines, real H.264 from
+// ffmpeg. Used by this package's tests and by apps/consumer-example's.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { splitNalUnits } from '@cam/protocol';
+
+let counter = 0;
+
+/** A segment name no other test (or test run) uses. */
+export function segmentName(): string {
+  counter++;
+  return `/cam-test-${process.pid}-${counter}`;
+}
+
+export function removeSegment(name: string): void {
+  rmSync(`/dev/shm${name}`, { force: true });
+}
+
+export type Line = { event: string } & Record<string, unknown>;
+
+/** A child process whose stdout is JSON lines. */
+export class Child {
+  readonly process: ChildProcess;
+  readonly lines: Line[] = [];
+  readonly exited: Promise<number | null>;
+  #waiters: { event: string; resolve: (line: Line) => void }[] = [];
+  #stderr = '';
+
+  constructor(command: string, args: string[], options: { uid?: number; gid?: number } = {}) {
+    this.process = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    this.process.stderr?.on('data', (chunk) => {
+      this.#stderr += String(chunk);
+    });
+    createInterface({ input: this.process.stdout as NodeJS.ReadableStream }).on('line', (text) => {
+      const line = JSON.parse(text) as Line;
+      this.lines.push(line);
+      for (const w of this.#waiters.filter((w) => w.event === line.event)) w.resolve(line);
+      this.#waiters = this.#waiters.filter((w) => w.event !== line.event);
+    });
+    this.exited = new Promise((resolve) => this.process.on('exit', (code) => resolve(code)));
+  }
+
+  static node(fixture: string, options: object, spawnOptions: { uid?: number; gid?: number } = {}) {
+    const script = join(import.meta.dirname, 'fixtures', fixture);
+    return new Child(process.execPath, [script, JSON.stringify(options)], spawnOptions);
+  }
+
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  /** The first line with this event (already seen or still to come). */
+  waitFor(event: string): Promise<Line> {
+    const seen = this.lines.find((l) => l.event === event);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ event, resolve });
+      this.exited.then((code) =>
+        reject(new Error(`child exited (${code}) before '${event}': ${this.#stderr}`)),
+      );
+    });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.process.kill(signal);
+  }
+}
+
+export interface AccessUnit {
+  data: Uint8Array;
+  keyframe: boolean;
+}
+
+/** Real H.264 (Annex B, SPS+PPS before every IDR) from ffmpeg's testsrc2, split into AUs. */
+export function encodeH264(frames: number, gop = 15, size = '320x240'): AccessUnit[] {
+  const dir = mkdtempSync(join(tmpdir(), 'cam-shm-h264-'));
+  const file = join(dir, 'test.h264');
+  try {
+    execFileSync('ffmpeg', [
+      ...['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`],
+      ...['-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'ultrafast'],
+      ...['-g', String(gop), '-bf', '0', '-x264-params', 'aud=1:repeat-headers=1'],
+      ...['-bsf:v', 'h264_mp4toannexb', '-f', 'h264', file],
+    ]);
+    const stream = new Uint8Array(readFileSync(file));
+    // Each AU starts with an access unit delimiter (NAL type 9).
+    const nals = splitNalUnits(stream);
+    const starts = nals.filter((n) => n.type === 9).map((n) => n.offset);
+    return starts.map((start, i) => {
+      const end = starts[i + 1] ?? stream.length;
+      const data = stream.subarray(start, end);
+      const keyframe = nals.some((n) => n.type === 5 && n.offset >= start && n.offset < end);
+      return { data, keyframe };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
