@@ -1,0 +1,505 @@
+// Configuration of contract 3: every option is read from, in order of precedence, a command-line
+// flag, a CAM_* environment variable, a --config JSON file, then its default. One table below
+// drives parsing, validation, the --help text and the README flags table, so they cannot drift.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+
+export type ServerChoice = 'auto' | 'uws' | 'ws';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface StreamerConfig {
+  /** Camera source: 'auto' | 'test' | 'file:PATH' | 'v4l2:/dev/videoN' | 'sophgo'. */
+  source: string;
+  width: number;
+  height: number;
+  fps: number;
+  /** Encoder bitrate, kbit/s. */
+  bitrate: number;
+  /** Frames from one IDR to the next. */
+  gop: number;
+  host: string;
+  port: number;
+  /** POSIX shm name of the frame ring, or null when disabled (`--shm-name none`). */
+  shmName: string | null;
+  /** When set, every WebSocket and /api/stream, /metrics request must carry it. */
+  token: string | null;
+  maxClients: number;
+  /** Allowed browser Origins; empty allows any. */
+  allowOrigin: string[];
+  server: ServerChoice;
+  logLevel: LogLevel;
+  logJson: boolean;
+  /** A client whose unsent bytes exceed this skips frames until the next keyframe. */
+  clientBufferBytes: number;
+  /** Cap of the cached GOP sent to late joiners; a longer GOP is not cached (forced IDR instead). */
+  gopCacheBytes: number;
+  /** A client that stays over clientBufferBytes this long is disconnected. */
+  stallTimeoutMs: number;
+  /** A client that answers no ping for this long is disconnected. */
+  idleTimeoutS: number;
+  /** Largest client→server message; anything bigger closes the connection (1009). */
+  maxClientMessageBytes: number;
+}
+
+/** A bad option value; `message` is the one line the CLI prints. */
+export class ConfigError extends Error {
+  readonly code = 'BAD_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Raw = string | number | boolean | string[];
+
+interface Option<K extends keyof StreamerConfig> {
+  key: K;
+  /** Long flag without dashes; also the key in the --config JSON file. */
+  flag: string;
+  env: string;
+  /** What the value must be, completing "--flag must be ...". */
+  expect: string;
+  help: string;
+  default: StreamerConfig[K];
+  /** Returns undefined when the raw value is invalid. */
+  parse(raw: Raw): StreamerConfig[K] | undefined;
+  /** Programmatic-only options have no flag in --help. */
+  cli: boolean;
+}
+
+function int(min: number, max: number) {
+  return (raw: Raw): number | undefined => {
+    const text = String(raw).trim();
+    if (!/^-?\d+$/.test(text)) return undefined;
+    const n = Number(text);
+    return n >= min && n <= max ? n : undefined;
+  };
+}
+
+function evenInt(min: number, max: number) {
+  const parse = int(min, max);
+  return (raw: Raw): number | undefined => {
+    const n = parse(raw);
+    return n !== undefined && n % 2 === 0 ? n : undefined;
+  };
+}
+
+function oneOf<T extends string>(...values: T[]) {
+  return (raw: Raw): T | undefined =>
+    values.includes(String(raw) as T) ? (String(raw) as T) : undefined;
+}
+
+function parseSource(raw: Raw): string | undefined {
+  const s = String(raw);
+  if (s === 'auto' || s === 'test' || s === 'sophgo') return s;
+  if (/^file:.+/.test(s)) return s;
+  if (/^v4l2:\/dev\/\S+$/.test(s)) return s;
+  return undefined;
+}
+
+function parseHost(raw: Raw): string | undefined {
+  const s = String(raw);
+  return isIP(s) !== 0 || /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(s) ? s : undefined;
+}
+
+function parseShmName(raw: Raw): string | null | undefined {
+  const s = String(raw);
+  if (s === 'none') return null;
+  return /^\/[^/\0\s]{1,250}$/.test(s) ? s : undefined;
+}
+
+function parseToken(raw: Raw): string | null | undefined {
+  const s = String(raw);
+  // Printable ASCII without separators, so it can travel as a query value or subprotocol.
+  return /^[\x21-\x7e]{8,256}$/.test(s) && !/[,;\s"]/.test(s) ? s : undefined;
+}
+
+function parseOrigins(raw: Raw): string[] | undefined {
+  const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+  const origins = list.map((o) => o.trim()).filter((o) => o !== '');
+  for (const origin of origins) {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      return undefined;
+    }
+    if (parsed.origin !== origin) return undefined;
+  }
+  return origins;
+}
+
+function parseBool(raw: Raw): boolean | undefined {
+  if (raw === true || raw === 'true' || raw === '1' || raw === 'yes') return true;
+  if (raw === false || raw === 'false' || raw === '0' || raw === 'no') return false;
+  return undefined;
+}
+
+const MiB = 1024 * 1024;
+
+function option<K extends keyof StreamerConfig>(
+  o: Omit<Option<K>, 'env' | 'cli'> & { cli?: boolean },
+) {
+  return {
+    ...o,
+    env: `CAM_${o.flag.toUpperCase().replaceAll('-', '_')}`,
+    cli: o.cli ?? true,
+  } as Option<K>;
+}
+
+/** Every option, in --help order. */
+export const OPTIONS = [
+  option({
+    key: 'source',
+    flag: 'source',
+    expect: 'one of auto, test, file:PATH, v4l2:/dev/videoN, sophgo',
+    help: 'camera: auto = device SDK if built in, else a working V4L2 camera, else test pattern',
+    default: 'auto',
+    parse: parseSource,
+  }),
+  option({
+    key: 'width',
+    flag: 'width',
+    expect: 'an even integer 16..4096',
+    help: 'frame width in pixels',
+    default: 1920,
+    parse: evenInt(16, 4096),
+  }),
+  option({
+    key: 'height',
+    flag: 'height',
+    expect: 'an even integer 16..4096',
+    help: 'frame height in pixels',
+    default: 1080,
+    parse: evenInt(16, 4096),
+  }),
+  option({
+    key: 'fps',
+    flag: 'fps',
+    expect: 'an integer 1..120',
+    help: 'frames per second',
+    default: 30,
+    parse: int(1, 120),
+  }),
+  option({
+    key: 'bitrate',
+    flag: 'bitrate',
+    expect: 'an integer 64..100000 (kbit/s)',
+    help: 'encoder bitrate, kbit/s',
+    default: 4000,
+    parse: int(64, 100_000),
+  }),
+  option({
+    key: 'gop',
+    flag: 'gop',
+    expect: 'an integer 1..600',
+    help: 'frames from one keyframe (IDR) to the next',
+    default: 30,
+    parse: int(1, 600),
+  }),
+  option({
+    key: 'host',
+    flag: 'host',
+    expect: 'an IP address or host name',
+    help: 'address to listen on; 0.0.0.0 = every interface, 127.0.0.1 = this machine only',
+    default: '0.0.0.0',
+    parse: parseHost,
+  }),
+  option({
+    key: 'port',
+    flag: 'port',
+    expect: 'an integer 0..65535',
+    help: 'TCP port for WebSocket and HTTP (0 = any free port)',
+    default: 8765,
+    parse: int(0, 65_535),
+  }),
+  option({
+    key: 'shmName',
+    flag: 'shm-name',
+    expect: '"none" or a shared-memory name like /video_stream',
+    help: 'shared-memory ring for local readers; none = no ring',
+    default: '/video_stream',
+    parse: parseShmName,
+  }),
+  option({
+    key: 'token',
+    flag: 'token',
+    expect: '8..256 printable ASCII characters without spaces, commas, semicolons or quotes',
+    help: 'require this token (?token= or WebSocket subprotocol); default: anyone may watch',
+    default: null,
+    parse: parseToken,
+  }),
+  option({
+    key: 'maxClients',
+    flag: 'max-clients',
+    expect: 'an integer 1..10000',
+    help: 'WebSocket clients at once; more get HTTP 503',
+    default: 100,
+    parse: int(1, 10_000),
+  }),
+  option({
+    key: 'allowOrigin',
+    flag: 'allow-origin',
+    expect: 'a comma-separated list of origins like http://192.168.42.1',
+    help: 'browser Origins allowed to connect (others get 403); default: any',
+    default: [],
+    parse: parseOrigins,
+  }),
+  option({
+    key: 'server',
+    flag: 'server',
+    expect: 'one of auto, uws, ws',
+    help: 'WebSocket server: uws = uWebSockets.js, ws = pure JS; auto = uws where it loads',
+    default: 'auto',
+    parse: oneOf<ServerChoice>('auto', 'uws', 'ws'),
+  }),
+  option({
+    key: 'logLevel',
+    flag: 'log-level',
+    expect: 'one of debug, info, warn, error',
+    help: 'least severe log level printed',
+    default: 'info',
+    parse: oneOf<LogLevel>('debug', 'info', 'warn', 'error'),
+  }),
+  option({
+    key: 'logJson',
+    flag: 'log-json',
+    expect: 'true or false',
+    help: 'log one JSON object per line instead of text',
+    default: false,
+    parse: parseBool,
+  }),
+  option({
+    key: 'clientBufferBytes',
+    flag: 'client-buffer-bytes',
+    expect: 'an integer 65536..268435456',
+    help: 'unsent bytes per client before it skips to the next keyframe',
+    default: 2 * MiB,
+    parse: int(64 * 1024, 256 * MiB),
+    cli: false,
+  }),
+  option({
+    key: 'gopCacheBytes',
+    flag: 'gop-cache-bytes',
+    expect: 'an integer 0..268435456',
+    help: 'cap of the cached GOP a late joiner starts from',
+    default: 1536 * 1024,
+    parse: int(0, 256 * MiB),
+    cli: false,
+  }),
+  option({
+    key: 'stallTimeoutMs',
+    flag: 'stall-timeout-ms',
+    expect: 'an integer 100..600000',
+    help: 'a client over its buffer this long is disconnected',
+    default: 10_000,
+    parse: int(100, 600_000),
+    cli: false,
+  }),
+  option({
+    key: 'idleTimeoutS',
+    flag: 'idle-timeout-s',
+    expect: 'an integer 8..3600',
+    help: 'a client answering no ping this long is disconnected',
+    default: 60,
+    parse: int(8, 3600),
+    cli: false,
+  }),
+  option({
+    key: 'maxClientMessageBytes',
+    flag: 'max-client-message-bytes',
+    expect: 'an integer 16..65536',
+    help: 'largest client message (ignored); bigger closes the connection',
+    default: 1024,
+    parse: int(16, 65_536),
+    cli: false,
+  }),
+];
+
+export const DEFAULT_CONFIG: StreamerConfig = Object.fromEntries(
+  OPTIONS.map((o) => [o.key, o.default]),
+) as unknown as StreamerConfig;
+
+function describe(raw: Raw): string {
+  return JSON.stringify(Array.isArray(raw) ? raw.join(',') : raw);
+}
+
+function setOption(
+  config: Record<string, unknown>,
+  o: (typeof OPTIONS)[number],
+  raw: Raw,
+  from: string,
+): void {
+  const value = o.parse(raw);
+  if (value === undefined) {
+    throw new ConfigError(`--${o.flag} must be ${o.expect}, got ${describe(raw)}${from}`);
+  }
+  config[o.key] = value;
+}
+
+function checkConsistency(config: StreamerConfig): StreamerConfig {
+  if (config.gopCacheBytes > config.clientBufferBytes) {
+    throw new ConfigError(
+      `--gop-cache-bytes (${config.gopCacheBytes}) must not exceed --client-buffer-bytes (${config.clientBufferBytes}): a late joiner would start over its own limit`,
+    );
+  }
+  return config;
+}
+
+/**
+ * Validates a programmatic config the same way as the CLI: each given key goes through the
+ * option's parser; missing keys take their defaults. Throws ConfigError.
+ */
+export function resolveConfig(partial: Partial<StreamerConfig> = {}): StreamerConfig {
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  for (const [key, value] of Object.entries(partial)) {
+    const o = OPTIONS.find((x) => x.key === key);
+    if (!o) throw new ConfigError(`unknown option ${JSON.stringify(key)}`);
+    if (value === undefined) continue;
+    if (value === null) {
+      // null is how the API says "none" for the optional features.
+      if (o.default !== null && key !== 'shmName') {
+        throw new ConfigError(`--${o.flag} must be ${o.expect}, got null`);
+      }
+      config[key] = null;
+      continue;
+    }
+    setOption(config, o, value as Raw, '');
+  }
+  return checkConsistency(config as unknown as StreamerConfig);
+}
+
+export type CliResult =
+  | { kind: 'run'; config: StreamerConfig }
+  | { kind: 'help' }
+  | { kind: 'version' };
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError(`--config cannot read ${path}: ${e.code ?? e.message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`--config ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new ConfigError(`--config ${path} must hold a JSON object of flag names to values`);
+  }
+  return json as Record<string, unknown>;
+}
+
+function isRaw(value: unknown): value is Raw {
+  return (
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+  );
+}
+
+/**
+ * Parses argv (without node and script) and env into a config, or a help/version request.
+ * Precedence: flag > CAM_* env > --config file > default. Throws ConfigError with one line.
+ */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
+  const cliOptions = OPTIONS.filter((o) => o.cli);
+  const spec: Record<string, { type: 'string' | 'boolean' }> = {
+    config: { type: 'string' },
+    help: { type: 'boolean' },
+    version: { type: 'boolean' },
+  };
+  for (const o of cliOptions) spec[o.flag] = { type: o.key === 'logJson' ? 'boolean' : 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new ConfigError(cliParseMessage(err as Error & { code?: string }));
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  const configPath = (values.config as string | undefined) ?? env.CAM_CONFIG;
+  if (configPath !== undefined) {
+    const file = readConfigFile(configPath);
+    for (const [name, raw] of Object.entries(file)) {
+      const o = cliOptions.find((x) => x.flag === name);
+      if (!o) throw new ConfigError(`--config ${configPath}: unknown key ${JSON.stringify(name)}`);
+      if (!isRaw(raw)) {
+        throw new ConfigError(`--${o.flag} must be ${o.expect}, got ${JSON.stringify(raw)}`);
+      }
+      setOption(config, o, raw, ` (from ${configPath})`);
+    }
+  }
+  for (const o of cliOptions) {
+    const raw = env[o.env];
+    if (raw !== undefined && raw !== '') setOption(config, o, raw, ` (from ${o.env})`);
+  }
+  for (const o of cliOptions) {
+    const raw = values[o.flag];
+    if (raw !== undefined) setOption(config, o, raw, '');
+  }
+  return { kind: 'run', config: checkConsistency(config as unknown as StreamerConfig) };
+}
+
+function cliParseMessage(err: Error & { code?: string }): string {
+  const flag = /'(-[^ ']+)/.exec(err.message)?.[1];
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown flag ${flag ?? ''} (see --help)`.replace('  ', ' ');
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return `${flag ?? 'a flag'} needs a value (see --help)`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ''}: every option is a --flag (see --help)`;
+    default:
+      return err.message.split('\n')[0] ?? String(err);
+  }
+}
+
+function shownDefault(value: unknown): string {
+  if (value === null) return '(none)';
+  if (Array.isArray(value)) return value.length ? value.join(',') : '(any)';
+  return String(value);
+}
+
+/** The --help text: every flag with its env variable and default. */
+export function helpText(version: string): string {
+  const rows = OPTIONS.filter((o) => o.cli).map((o) => {
+    const flag = o.key === 'logJson' ? `--${o.flag}` : `--${o.flag} <value>`;
+    return [flag, o.env, shownDefault(o.default), o.help];
+  });
+  rows.push(['--config <file>', 'CAM_CONFIG', '(none)', 'JSON file of flag names to values']);
+  rows.push(['--help', '', '', 'print this help']);
+  rows.push(['--version', '', '', 'print the version']);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] as string).length)));
+  const lines = rows.map((r) =>
+    r
+      .map((cell, i) => (i < 3 ? cell.padEnd(widths[i] as number) : cell))
+      .join('  ')
+      .trimEnd(),
+  );
+  return [
+    `cam-streamer ${version}: live H.264 from a camera to WebSocket clients and shared memory`,
+    '',
+    'Usage: cam-streamer [flags]',
+    'Precedence: flag > CAM_* environment variable > --config file > default.',
+    '',
+    [
+      'flag'.padEnd(widths[0] as number),
+      'env'.padEnd(widths[1] as number),
+      'default'.padEnd(widths[2] as number),
+      'meaning',
+    ].join('  '),
+    ...lines,
+    '',
+    'Without --token anyone who can reach the port can watch the stream.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,180 @@
+// Sends every framed access unit to every client, the same bytes to all, and keeps each client
+// on a decodable chain:
+// - Late joiners get the cached GOP (IDR with SPS+PPS, then every frame since) at once, so their
+//   first message decodes and they are live within one GOP's transfer time. A cached GOP costs
+//   the encoder nothing, unlike an IDR forced per joiner (a bitrate spike every viewer sees).
+//   When a GOP outgrows gopCacheBytes it is not cached, and a joiner then waits for the next
+//   IDR, which is requested from the camera at once.
+// - A client's queue is its socket's unsent bytes. Over clientBufferBytes it gets nothing until
+//   it has drained and a keyframe comes (never a P-frame after a gap), so its memory is bounded
+//   by clientBufferBytes plus one message; a client over the bound for stallTimeoutMs is cut.
+import type { Logger } from './log';
+import type { DisconnectReason, DropReason, StreamerMetrics } from './metrics';
+
+/** One connected WebSocket, as a server implementation exposes it. */
+export interface Peer {
+  /** Remote IP address, for logs. */
+  readonly address: string;
+  /** Queues one binary message; false when the implementation dropped it. */
+  send(message: Uint8Array): boolean;
+  /** Bytes queued for this client and not yet written to the network. */
+  bufferedAmount(): number;
+  /** Closing handshake with a code and reason. */
+  close(code: number, reason: string): void;
+  /** Drops the connection at once. */
+  terminate(): void;
+}
+
+interface Client {
+  peer: Peer;
+  /** Why frames are skipped until the next keyframe, or null when the client is live. */
+  skipping: DropReason | null;
+  /** When the client went over its buffer bound, or null while under it. */
+  overSince: number | null;
+  /** Set when the server ends the connection, so the close is counted under this reason. */
+  closeReason: DisconnectReason | null;
+}
+
+export interface FanoutOptions {
+  clientBufferBytes: number;
+  gopCacheBytes: number;
+  stallTimeoutMs: number;
+  metrics: StreamerMetrics;
+  log: Logger;
+  /** Asks the camera for an IDR (a joiner found no cached GOP). */
+  requestKeyframe: () => void;
+}
+
+// Close codes a client earns by breaking the protocol (RFC 6455 §7.4.1).
+const PROTOCOL_CLOSE_CODES = new Set([1002, 1003, 1007, 1009]);
+
+export class Fanout {
+  private readonly clients = new Map<Peer, Client>();
+  private gop: Uint8Array[] = [];
+  private gopBytes = 0;
+  /** False until the first keyframe, and while the current GOP is over the cap. */
+  private gopComplete = false;
+
+  constructor(private readonly options: FanoutOptions) {}
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Bytes held for late joiners. */
+  get cachedBytes(): number {
+    return this.gopBytes;
+  }
+
+  /** Unsent bytes of the most backed-up client. */
+  maxBufferedBytes(): number {
+    let max = 0;
+    for (const peer of this.clients.keys()) max = Math.max(max, peer.bufferedAmount());
+    return max;
+  }
+
+  /** Starts a client: the cached GOP now, or live frames from the next keyframe. */
+  add(peer: Peer): void {
+    const client: Client = { peer, skipping: null, overSince: null, closeReason: null };
+    this.clients.set(peer, client);
+    if (!this.gopComplete) {
+      client.skipping = 'waiting_for_keyframe';
+      this.options.requestKeyframe();
+      return;
+    }
+    for (const message of this.gop) {
+      if (!this.deliver(client, message)) return;
+    }
+  }
+
+  /** Forgets a closed client; returns why it went, for the log. */
+  remove(peer: Peer, code: number): DisconnectReason {
+    const client = this.clients.get(peer);
+    this.clients.delete(peer);
+    const reason = client?.closeReason ?? (PROTOCOL_CLOSE_CODES.has(code) ? 'protocol' : 'client');
+    this.options.metrics.disconnects.inc(1, reason);
+    return reason;
+  }
+
+  /** Sends one framed access unit to every client that can take it. */
+  broadcast(message: Uint8Array, keyframe: boolean): void {
+    this.cache(message, keyframe);
+    const { clientBufferBytes, stallTimeoutMs, metrics, log } = this.options;
+    const now = Date.now();
+    for (const client of this.clients.values()) {
+      const buffered = client.peer.bufferedAmount();
+      if (buffered > clientBufferBytes) {
+        if (client.skipping !== 'slow_client') {
+          client.skipping = 'slow_client';
+          log.warn('client too slow, skipping to the next keyframe', {
+            address: client.peer.address,
+            bufferedBytes: buffered,
+          });
+        }
+        client.overSince ??= now;
+        metrics.drops.inc(1, 'slow_client');
+        if (now - client.overSince > stallTimeoutMs) this.cut(client, buffered);
+        continue;
+      }
+      client.overSince = null;
+      if (client.skipping !== null) {
+        if (!keyframe) {
+          metrics.drops.inc(1, client.skipping);
+          continue;
+        }
+        client.skipping = null;
+      }
+      this.deliver(client, message);
+    }
+  }
+
+  /** Closes every client with a reason; each close is counted under 'shutdown'. */
+  closeAll(code: number, reason: string): void {
+    for (const client of this.clients.values()) {
+      client.closeReason = 'shutdown';
+      client.peer.close(code, reason);
+    }
+  }
+
+  private deliver(client: Client, message: Uint8Array): boolean {
+    const { metrics } = this.options;
+    if (!client.peer.send(message)) {
+      client.skipping = 'backpressure';
+      metrics.drops.inc(1, 'backpressure');
+      return false;
+    }
+    metrics.messagesSent.inc();
+    metrics.bytesSent.inc(message.length);
+    return true;
+  }
+
+  private cut(client: Client, buffered: number): void {
+    this.options.log.warn('client stalled, disconnecting', {
+      address: client.peer.address,
+      bufferedBytes: buffered,
+      stallTimeoutMs: this.options.stallTimeoutMs,
+    });
+    client.closeReason = 'stalled';
+    client.peer.terminate();
+  }
+
+  private cache(message: Uint8Array, keyframe: boolean): void {
+    if (keyframe) {
+      this.gop = [];
+      this.gopBytes = 0;
+      this.gopComplete = true;
+    }
+    if (!this.gopComplete) return;
+    if (this.gopBytes + message.length > this.options.gopCacheBytes) {
+      this.options.log.debug('GOP over the cache cap; late joiners wait for the next IDR', {
+        gopCacheBytes: this.options.gopCacheBytes,
+      });
+      this.gop = [];
+      this.gopBytes = 0;
+      this.gopComplete = false;
+      return;
+    }
+    this.gop.push(message);
+    this.gopBytes += message.length;
+  }
+}

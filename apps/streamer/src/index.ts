@@ -1,0 +1,22 @@
+export { type AccessPolicy, checkToken, decideUpgrade, tokenEquals } from './access';
+export {
+  ConfigError,
+  DEFAULT_CONFIG,
+  helpText,
+  type LogLevel,
+  OPTIONS,
+  parseCli,
+  resolveConfig,
+  type ServerChoice,
+  type StreamerConfig,
+} from './config';
+export { createLogger, type LogFields, type Logger } from './log';
+export type { Implementation } from './server';
+export {
+  createStreamer,
+  type StopResult,
+  Streamer,
+  type StreamerOptions,
+  startStreamer,
+  VERSION,
+} from './streamer';

@@ -1,0 +1,218 @@
+// Prometheus text exposition (version 0.0.4) of the streamer's counters, gauges and histograms.
+// Small on purpose: fixed label sets, no registry library.
+
+type Labels = Record<string, string>;
+
+function labelText(labels: Labels): string {
+  const pairs = Object.entries(labels).map(
+    ([k, v]) =>
+      `${k}="${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`,
+  );
+  return pairs.length ? `{${pairs.join(',')}}` : '';
+}
+
+interface Metric {
+  render(): string[];
+}
+
+/** A monotonically increasing count, optionally split by one label. */
+export class Counter implements Metric {
+  private readonly values = new Map<string, number>();
+
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly label?: string,
+    /** Label values shown as 0 before they first occur, so dashboards see every reason. */
+    known: string[] = [],
+  ) {
+    if (!label) this.values.set('', 0);
+    for (const k of known) this.values.set(k, 0);
+  }
+
+  inc(by = 1, labelValue = ''): void {
+    this.values.set(labelValue, (this.values.get(labelValue) ?? 0) + by);
+  }
+
+  get(labelValue = ''): number {
+    return this.values.get(labelValue) ?? 0;
+  }
+
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    for (const [k, v] of this.values) {
+      lines.push(`${this.name}${this.label ? labelText({ [this.label]: k }) : ''} ${v}`);
+    }
+    return lines;
+  }
+}
+
+/** A value read when /metrics is scraped. */
+export class Gauge implements Metric {
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly read: () => number,
+  ) {}
+
+  render(): string[] {
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} gauge`,
+      `${this.name} ${this.read()}`,
+    ];
+  }
+}
+
+/** Cumulative buckets of observations in seconds; count and sum beside them. */
+export class Histogram implements Metric {
+  private readonly counts: number[];
+  private count = 0;
+  private sum = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly bounds: readonly number[],
+  ) {
+    this.counts = bounds.map(() => 0);
+  }
+
+  observe(value: number): void {
+    this.count++;
+    this.sum += value;
+    for (let i = 0; i < this.bounds.length; i++) {
+      if (value <= (this.bounds[i] as number)) this.counts[i] = (this.counts[i] as number) + 1;
+    }
+  }
+
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    this.bounds.forEach((b, i) => {
+      lines.push(`${this.name}_bucket{le="${b}"} ${this.counts[i]}`);
+    });
+    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`);
+    lines.push(`${this.name}_sum ${this.sum}`);
+    lines.push(`${this.name}_count ${this.count}`);
+    return lines;
+  }
+}
+
+/** Why a frame was not sent to one client. */
+export const DROP_REASONS = ['slow_client', 'backpressure', 'waiting_for_keyframe'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Why a client connection ended, as counted. */
+export const DISCONNECT_REASONS = ['client', 'stalled', 'protocol', 'shutdown'] as const;
+export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
+
+const LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+];
+
+/** Every metric the streamer exports. */
+export class StreamerMetrics {
+  readonly frames = new Counter('cam_frames_total', 'Access units received from the camera.');
+  readonly keyframes = new Counter(
+    'cam_keyframes_total',
+    'IDR access units received from the camera.',
+  );
+  readonly frameBytes = new Counter(
+    'cam_frame_bytes_total',
+    'Bytes of framed messages produced (each sent to every client).',
+  );
+  readonly messagesSent = new Counter(
+    'cam_messages_sent_total',
+    'WebSocket messages sent, summed over clients.',
+  );
+  readonly bytesSent = new Counter(
+    'cam_bytes_sent_total',
+    'WebSocket payload bytes sent, summed over clients.',
+  );
+  readonly drops = new Counter(
+    'cam_client_drops_total',
+    'Frames not sent to a client, by reason.',
+    'reason',
+    [...DROP_REASONS],
+  );
+  readonly connections = new Counter('cam_client_connections_total', 'WebSocket clients accepted.');
+  readonly disconnects = new Counter(
+    'cam_client_disconnects_total',
+    'WebSocket clients gone, by reason.',
+    'reason',
+    [...DISCONNECT_REASONS],
+  );
+  readonly rejected = new Counter(
+    'cam_client_rejected_total',
+    'WebSocket upgrades refused, by HTTP status.',
+    'status',
+    ['401', '403', '503'],
+  );
+  readonly clientMessages = new Counter(
+    'cam_client_messages_ignored_total',
+    'Client-to-server messages received and ignored.',
+  );
+  readonly shmPublished = new Counter(
+    'cam_shm_frames_total',
+    'Access units published to the shared-memory ring.',
+  );
+  readonly shmErrors = new Counter(
+    'cam_shm_errors_total',
+    'Access units the shared-memory ring refused, by error code.',
+    'code',
+  );
+  readonly frameAge = new Histogram(
+    'cam_capture_to_server_seconds',
+    'Capture timestamp to arrival at the streamer (capture + encode).',
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  );
+  readonly fanoutTime = new Histogram(
+    'cam_fanout_seconds',
+    'Framing one access unit and handing it to every client (server-added latency).',
+    LATENCY_BUCKETS,
+  );
+  private readonly all: Metric[];
+
+  constructor(gauges: {
+    clients: () => number;
+    maxBufferedBytes: () => number;
+    gopCacheBytes: () => number;
+    uptimeS: () => number;
+  }) {
+    this.all = [
+      this.frames,
+      this.keyframes,
+      this.frameBytes,
+      this.messagesSent,
+      this.bytesSent,
+      this.drops,
+      this.connections,
+      this.disconnects,
+      this.rejected,
+      this.clientMessages,
+      this.shmPublished,
+      this.shmErrors,
+      new Gauge('cam_clients', 'WebSocket clients connected now.', gauges.clients),
+      new Gauge(
+        'cam_client_buffered_bytes_max',
+        'Unsent bytes of the most backed-up client now.',
+        gauges.maxBufferedBytes,
+      ),
+      new Gauge(
+        'cam_gop_cache_bytes',
+        'Bytes held for late joiners (cached GOP).',
+        gauges.gopCacheBytes,
+      ),
+      new Gauge('cam_uptime_seconds', 'Seconds since the streamer started.', gauges.uptimeS),
+      new Gauge('cam_resident_memory_bytes', 'Resident set size of the streamer process.', () =>
+        process.memoryUsage.rss(),
+      ),
+      this.frameAge,
+      this.fanoutTime,
+    ];
+  }
+
+  render(): string {
+    return `${this.all.flatMap((m) => m.render()).join('\n')}\n`;
+  }
+}

@@ -1,0 +1,143 @@
+// The WebSocket + HTTP server on uWebSockets.js (from uws-pack, which is ESM only and ships
+// binaries for linux x64/arm64/arm on Node 18-22; riscv64 and musl have none, hence the ws twin).
+import type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  us_listen_socket,
+  WebSocket,
+} from 'uws-pack';
+import type { Peer } from './fanout';
+import {
+  plainAddress,
+  type Reply,
+  type Request,
+  type ServerHandlers,
+  type ServerLimits,
+  STATUS_TEXT,
+  type StartServer,
+  type WebSocketServer,
+} from './server';
+
+type Uws = typeof import('uws-pack');
+
+interface UserData {
+  address: string;
+  peer?: Peer;
+}
+
+function readRequest(res: HttpResponse, req: HttpRequest): Request {
+  const query = req.getQuery() ?? '';
+  return {
+    method: req.getMethod().toUpperCase(),
+    path: req.getUrl(),
+    query: new URLSearchParams(query),
+    header: (name) => req.getHeader(name) || undefined,
+    address: plainAddress(Buffer.from(res.getRemoteAddressAsText()).toString()),
+  };
+}
+
+function writeReply(res: HttpResponse, reply: Reply): void {
+  res.cork(() => {
+    res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ''}`);
+    for (const [k, v] of Object.entries(reply.headers)) res.writeHeader(k, v);
+    res.end(reply.body);
+  });
+}
+
+class UwsPeer implements Peer {
+  constructor(
+    private readonly ws: WebSocket<UserData>,
+    readonly address: string,
+  ) {}
+
+  send(message: Uint8Array): boolean {
+    // 2 = dropped over maxBackpressure; 0 (queued) and 1 (written) both keep the message.
+    return this.ws.send(message, true, false) !== 2;
+  }
+
+  bufferedAmount(): number {
+    return this.ws.getBufferedAmount();
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.end(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.close();
+  }
+}
+
+function start(uws: Uws): StartServer {
+  return (host, port, handlers: ServerHandlers, limits: ServerLimits) => {
+    const app: TemplatedApp = uws.App();
+    app.ws<UserData>('/*', {
+      // uWS.DISABLED (a value at run time, a type only in uws-pack's .d.ts): H.264 does not deflate.
+      compression: 0,
+      maxPayloadLength: limits.maxClientMessageBytes,
+      maxBackpressure: limits.maxBackpressureBytes,
+      closeOnBackpressureLimit: false,
+      idleTimeout: limits.idleTimeoutS,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => {
+        const request = readRequest(res, req);
+        const decision = handlers.upgrade(request);
+        if (!decision.accept) {
+          writeReply(res, {
+            status: decision.status,
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+            body: `${decision.reason}\n`,
+          });
+          return;
+        }
+        res.upgrade<UserData>(
+          { address: request.address },
+          req.getHeader('sec-websocket-key'),
+          decision.protocol ?? '',
+          req.getHeader('sec-websocket-extensions'),
+          context,
+        );
+      },
+      open: (ws) => {
+        const data = ws.getUserData();
+        data.peer = new UwsPeer(ws, data.address);
+        handlers.open(data.peer);
+      },
+      message: (ws) => {
+        const peer = ws.getUserData().peer;
+        if (peer) handlers.message(peer);
+      },
+      close: (ws, code) => {
+        const peer = ws.getUserData().peer;
+        if (peer) handlers.close(peer, code);
+      },
+    });
+    app.any('/*', (res, req) => writeReply(res, handlers.http(readRequest(res, req))));
+
+    return new Promise((resolve, reject) => {
+      app.listen(host, port, (listenSocket: us_listen_socket | false) => {
+        if (!listenSocket) {
+          reject(new Error(`cannot listen on ${host}:${port} (in use, or no such address)`));
+          return;
+        }
+        const server: WebSocketServer = {
+          implementation: 'uWebSockets.js',
+          port: uws.us_socket_local_port(listenSocket as never),
+          close: async () => {
+            uws.us_listen_socket_close(listenSocket);
+            app.close();
+          },
+        };
+        resolve(server);
+      });
+    });
+  };
+}
+
+/** Imports uWebSockets.js; rejects (with the loader's reason) where it has no binary. */
+export async function loadUwsServer(): Promise<StartServer> {
+  // A dynamic import: uws-pack is ESM only, and its absence must not break loading this module.
+  const uws: Uws = await import('uws-pack');
+  return start(uws);
+}

@@ -1,0 +1,157 @@
+// The WebSocket + HTTP server on ws and node:http: pure JavaScript, for platforms without a
+// uWebSockets.js binary (riscv64, musl). Same handlers, limits and behaviour as server-uws.ts.
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer as WsServer } from 'ws';
+import type { Peer } from './fanout';
+import {
+  plainAddress,
+  type Request,
+  type ServerHandlers,
+  type ServerLimits,
+  STATUS_TEXT,
+  type StartServer,
+  type WebSocketServer,
+} from './server';
+
+function readRequest(req: IncomingMessage): Request {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    path: url.pathname,
+    query: url.searchParams,
+    header: (name) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value || undefined;
+    },
+    address: plainAddress(req.socket.remoteAddress ?? ''),
+  };
+}
+
+class WsPeer implements Peer {
+  /** Cleared when a ping goes out, set by the pong; still clear at the next ping = gone. */
+  alive = true;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly address: string,
+    private readonly maxBackpressureBytes: number,
+  ) {}
+
+  send(message: Uint8Array): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    // uWebSockets.js drops a message past maxBackpressure; so does this twin.
+    if (this.ws.bufferedAmount + message.length > this.maxBackpressureBytes) return false;
+    this.ws.send(message, { binary: true, compress: false });
+    return true;
+  }
+
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  ping(): void {
+    this.alive = false;
+    this.ws.ping();
+  }
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  const body = `${reason}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\nConnection: close\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+export const startWsServer: StartServer = (
+  host,
+  port,
+  handlers: ServerHandlers,
+  limits: ServerLimits,
+) => {
+  const peers = new Set<WsPeer>();
+  const chosenProtocol = new WeakMap<IncomingMessage, string>();
+  const wss = new WsServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: limits.maxClientMessageBytes,
+    handleProtocols: (_offered, req) => chosenProtocol.get(req) ?? false,
+  });
+  const http = createServer((req, res) => {
+    const reply = handlers.http(readRequest(req));
+    res.writeHead(reply.status, STATUS_TEXT[reply.status], reply.headers);
+    res.end(reply.body);
+  });
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const request = readRequest(req);
+    const decision = handlers.upgrade(request);
+    if (!decision.accept) {
+      refuse(socket, decision.status, decision.reason);
+      return;
+    }
+    if (decision.protocol) chosenProtocol.set(req, decision.protocol);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const peer = new WsPeer(ws, request.address, limits.maxBackpressureBytes);
+      peers.add(peer);
+      // ws reports bad frames and oversized messages here, then closes the connection; the
+      // close event may only say 1006 (no close frame back), so keep the protocol's verdict.
+      let violation: number | undefined;
+      ws.on('error', (err: Error & { code?: string }) => {
+        violation = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 1009 : 1002;
+      });
+      ws.on('pong', () => {
+        peer.alive = true;
+      });
+      ws.on('message', () => handlers.message(peer));
+      ws.on('close', (code) => {
+        peers.delete(peer);
+        handlers.close(peer, violation ?? code);
+      });
+      handlers.open(peer);
+    });
+  });
+  // Same cadence as uWebSockets.js's sendPingsAutomatically: a ping every half idle timeout.
+  const heartbeat = setInterval(
+    () => {
+      for (const peer of peers) {
+        if (peer.alive) peer.ping();
+        else peer.terminate();
+      }
+    },
+    (limits.idleTimeoutS * 1000) / 2,
+  );
+  heartbeat.unref();
+
+  return new Promise((resolve, reject) => {
+    http.once('error', (err: NodeJS.ErrnoException) => {
+      clearInterval(heartbeat);
+      reject(new Error(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`));
+    });
+    http.listen(port, host, () => {
+      const address = http.address();
+      const server: WebSocketServer = {
+        implementation: 'ws',
+        port: typeof address === 'object' && address ? address.port : port,
+        close: () =>
+          new Promise((done) => {
+            clearInterval(heartbeat);
+            for (const peer of peers) peer.terminate();
+            http.closeAllConnections();
+            http.close(() => done());
+          }),
+      };
+      resolve(server);
+    });
+  });
+};

@@ -1,0 +1,120 @@
+// The one small interface both WebSocket servers implement (uWebSockets.js and ws), and the
+// choice between them. Everything above this line of code is shared, so both behave alike.
+import type { ServerChoice } from './config';
+import type { Peer } from './fanout';
+import type { Logger } from './log';
+import { loadUwsServer } from './server-uws';
+import { startWsServer } from './server-ws';
+
+export type Implementation = 'uWebSockets.js' | 'ws';
+
+/** An HTTP request or WebSocket upgrade, read synchronously from either server. */
+export interface Request {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** Lower-case header name → value, or undefined. */
+  header(name: string): string | undefined;
+  address: string;
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+export type UpgradeDecision =
+  | {
+      accept: true /** Subprotocol to confirm, echoing one the client offered. */;
+      protocol?: string;
+    }
+  | { accept: false; status: 401 | 403 | 503; reason: string };
+
+export interface ServerHandlers {
+  http(req: Request): Reply;
+  upgrade(req: Request): UpgradeDecision;
+  open(peer: Peer): void;
+  /** A client message (ignored by design; counted). */
+  message(peer: Peer): void;
+  close(peer: Peer, code: number): void;
+}
+
+export interface ServerLimits {
+  /** Bigger client messages close the connection (1009). */
+  maxClientMessageBytes: number;
+  /** A client answering no ping for this long is disconnected. */
+  idleTimeoutS: number;
+  /** Unsent bytes past which the implementation itself drops a message (a safety net). */
+  maxBackpressureBytes: number;
+}
+
+export interface WebSocketServer {
+  readonly implementation: Implementation;
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** Stops listening and drops every remaining connection. */
+  close(): Promise<void>;
+}
+
+export type StartServer = (
+  host: string,
+  port: number,
+  handlers: ServerHandlers,
+  limits: ServerLimits,
+) => Promise<WebSocketServer>;
+
+/** Reason text for the statuses the servers send. */
+export const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  503: 'Service Unavailable',
+};
+
+/** Strips the IPv4-mapped IPv6 prefix so logs show 127.0.0.1, not ::ffff:127.0.0.1. */
+export function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** Splits a Sec-WebSocket-Protocol header into the offered subprotocols. */
+export function offeredProtocols(header: string | undefined): string[] {
+  return (header ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}
+
+/**
+ * Loads the server implementation: uWebSockets.js (uws-pack) where its binary loads, else ws.
+ * `uws` insists (an error when it cannot load), `ws` skips uWebSockets.js. Logs the choice.
+ */
+export async function chooseServer(choice: ServerChoice, log: Logger): Promise<StartServer> {
+  if (choice !== 'ws') {
+    try {
+      const start = await loadUwsServer();
+      log.info('server implementation', {
+        server: 'uWebSockets.js',
+        why: choice === 'uws' ? 'requested' : 'binary loaded',
+      });
+      return start;
+    } catch (err) {
+      if (choice === 'uws') {
+        throw new Error(`--server uws: uWebSockets.js cannot load here: ${firstLine(err)}`);
+      }
+      log.warn('server implementation', {
+        server: 'ws',
+        why: `uWebSockets.js cannot load here: ${firstLine(err)}`,
+      });
+    }
+  } else {
+    log.info('server implementation', { server: 'ws', why: 'requested' });
+  }
+  return startWsServer;
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+}

@@ -1,0 +1,349 @@
+// The composition: camera → shared-memory ring (local readers) and → WebSocket fan-out
+// (every client gets the same framed bytes). Frames are framed once, here.
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { encodeMessage, findParameterSets, parseSps, type SpsInfo } from '@cam/protocol';
+import { type Camera, type CameraInfo, type EncodedFrame, openCamera } from '@cam/sdk-native';
+import { ShmWriter } from '@cam/shm';
+import { decideUpgrade } from './access';
+import { resolveConfig, type StreamerConfig } from './config';
+import { Fanout, type Peer } from './fanout';
+import { createLogger, type Logger } from './log';
+import { StreamerMetrics } from './metrics';
+import { route } from './routes';
+import {
+  chooseServer,
+  type Implementation,
+  type ServerHandlers,
+  type WebSocketServer,
+} from './server';
+import { loadViewer } from './viewer';
+
+export const VERSION: string = createRequire(import.meta.url)('../package.json').version;
+
+/** How a streamer ended: `ok` false when it stopped on a failure (the camera died). */
+export interface StopResult {
+  ok: boolean;
+  reason: string;
+}
+
+export interface StreamerOptions {
+  /** Defaults to a logger built from config.logLevel and config.logJson, on stdout. */
+  log?: Logger;
+}
+
+// Clients get this long to answer the shutdown close frame before they are dropped.
+const CLOSE_GRACE_MS = 1000;
+const CLOSE_POLL_MS = 10;
+
+export class Streamer {
+  readonly config: StreamerConfig;
+  readonly log: Logger;
+  readonly metrics: StreamerMetrics;
+  /** Resolves once the streamer has stopped, for whatever reason. */
+  readonly done: Promise<StopResult>;
+  private resolveDone!: (result: StopResult) => void;
+  private readonly fanout: Fanout;
+  private camera: Camera | null = null;
+  private shm: ShmWriter | null = null;
+  private server: WebSocketServer | null = null;
+  private sps: SpsInfo | null = null;
+  private startedAt = 0;
+  private lastFrameAt = 0;
+  private stopping: Promise<void> | null = null;
+
+  constructor(config: Partial<StreamerConfig> = {}, options: StreamerOptions = {}) {
+    this.config = resolveConfig(config);
+    this.log =
+      options.log ?? createLogger({ level: this.config.logLevel, json: this.config.logJson });
+    this.metrics = new StreamerMetrics({
+      clients: () => this.fanout.size,
+      maxBufferedBytes: () => this.fanout.maxBufferedBytes(),
+      gopCacheBytes: () => this.fanout.cachedBytes,
+      uptimeS: () => (this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0),
+    });
+    this.fanout = new Fanout({
+      clientBufferBytes: this.config.clientBufferBytes,
+      gopCacheBytes: this.config.gopCacheBytes,
+      stallTimeoutMs: this.config.stallTimeoutMs,
+      metrics: this.metrics,
+      log: this.log,
+      requestKeyframe: () => this.camera?.requestKeyframe(),
+    });
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  /** The bound port (after start). */
+  get port(): number {
+    return this.need(this.server, 'port').port;
+  }
+
+  get implementation(): Implementation {
+    return this.need(this.server, 'implementation').implementation;
+  }
+
+  get cameraInfo(): CameraInfo {
+    return this.need(this.camera, 'cameraInfo').info;
+  }
+
+  get clients(): number {
+    return this.fanout.size;
+  }
+
+  /** Opens the camera, the shm ring and the server; on any failure closes what it opened. */
+  async start(): Promise<void> {
+    const { config, log } = this;
+    const startServer = await chooseServer(config.server, log);
+    const viewer = loadViewer();
+    if (!viewer.ok) log.warn('viewer unavailable; / answers 503', { reason: viewer.reason });
+    try {
+      this.camera = await openCamera({
+        source: config.source,
+        width: config.width,
+        height: config.height,
+        fps: config.fps,
+        bitrateKbps: config.bitrate,
+        gop: config.gop,
+      });
+      this.camera.on('frame', (frame) => this.onFrame(frame));
+      this.camera.on('error', (err) =>
+        log.error('camera error', { code: err.code, error: err.message }),
+      );
+      this.camera.on('close', () => {
+        if (!this.stopping) void this.shutdown({ ok: false, reason: 'camera closed' });
+      });
+      if (config.shmName !== null) this.shm = ShmWriter.create(config.shmName);
+      this.server = await startServer(config.host, config.port, this.handlers(viewer), {
+        maxClientMessageBytes: config.maxClientMessageBytes,
+        idleTimeoutS: config.idleTimeoutS,
+        // Past our own bound a client only gets skipped frames, so twice the bound plus the
+        // GOP sent at join is room enough; the implementation dropping one is counted too.
+        maxBackpressureBytes: 2 * config.clientBufferBytes + config.gopCacheBytes,
+      });
+    } catch (err) {
+      await this.release();
+      throw err;
+    }
+    this.startedAt = Date.now();
+    const info = this.camera.info;
+    log.info('streamer started', {
+      source: info.source,
+      sourceReason: info.reason,
+      encoder: info.encoder,
+      resolution: `${info.width}x${info.height}`,
+      fps: info.fps,
+      bitrateKbps: info.bitrateKbps,
+      gop: info.gop,
+      server: this.server.implementation,
+      listen: `${config.host}:${this.server.port}`,
+      shm: config.shmName ?? 'none',
+      token: config.token === null ? 'none (anyone who can reach the port can watch)' : 'required',
+      version: VERSION,
+    });
+  }
+
+  /** Closes clients (1001), the server, the camera and the shm ring (unlinked). */
+  stop(reason = 'stopped'): Promise<void> {
+    return this.shutdown({ ok: true, reason });
+  }
+
+  private shutdown(result: StopResult): Promise<void> {
+    this.stopping ??= (async () => {
+      (result.ok ? this.log.info : this.log.error)('streamer stopping', { reason: result.reason });
+      this.fanout.closeAll(1001, 'server shutting down');
+      for (
+        let waited = 0;
+        this.fanout.size > 0 && waited < CLOSE_GRACE_MS;
+        waited += CLOSE_POLL_MS
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, CLOSE_POLL_MS));
+      }
+      await this.release();
+      this.log.info('streamer stopped', { reason: result.reason });
+      this.resolveDone(result);
+    })();
+    return this.stopping;
+  }
+
+  private async release(): Promise<void> {
+    const server = this.server;
+    const camera = this.camera;
+    const shm = this.shm;
+    this.server = null;
+    this.shm = null;
+    await server?.close();
+    if (camera) {
+      camera.removeAllListeners('frame');
+      await camera.close();
+    }
+    shm?.close();
+  }
+
+  private handlers(viewer: ReturnType<typeof loadViewer>): ServerHandlers {
+    const { config, log, metrics, fanout } = this;
+    return {
+      http: (req) =>
+        route(req, {
+          viewer,
+          token: config.token,
+          streamInfo: () => this.streamInfo(),
+          metrics: () => metrics.render(),
+          unhealthy: () => this.unhealthy(),
+        }),
+      upgrade: (req) => {
+        const decision = this.stopping
+          ? ({ accept: false, status: 503, reason: 'shutting down' } as const)
+          : decideUpgrade(req, config, fanout.size);
+        if (!decision.accept) {
+          metrics.rejected.inc(1, String(decision.status));
+          log.info('client refused', {
+            address: req.address,
+            status: decision.status,
+            reason: decision.reason,
+          });
+        }
+        return decision;
+      },
+      open: (peer: Peer) => {
+        metrics.connections.inc();
+        fanout.add(peer);
+        log.info('client connected', { address: peer.address, clients: fanout.size });
+      },
+      message: () => metrics.clientMessages.inc(),
+      close: (peer, code) => {
+        const reason = fanout.remove(peer, code);
+        log.info('client disconnected', {
+          address: peer.address,
+          code,
+          reason,
+          clients: fanout.size,
+        });
+      },
+    };
+  }
+
+  private onFrame(frame: EncodedFrame): void {
+    const { metrics } = this;
+    const arrived = Date.now();
+    this.lastFrameAt = arrived;
+    metrics.frames.inc();
+    metrics.frameAge.observe(Math.max(0, arrived - frame.timestampMs) / 1000);
+    if (frame.keyframe) {
+      metrics.keyframes.inc();
+      this.learnStream(frame.data);
+    }
+    this.publishShm(frame);
+    const t0 = performance.now();
+    const message = encodeMessage(frame.data, frame.timestampMs);
+    metrics.frameBytes.inc(message.length);
+    this.fanout.broadcast(message, frame.keyframe);
+    metrics.fanoutTime.observe((performance.now() - t0) / 1000);
+  }
+
+  /** Reads size and codec string from the SPS of each IDR; tells shm readers when it changes. */
+  private learnStream(accessUnit: Uint8Array): void {
+    let sps: SpsInfo;
+    try {
+      const found = findParameterSets(accessUnit).sps;
+      if (!found) {
+        this.log.warn('keyframe without SPS', { bytes: accessUnit.length });
+        return;
+      }
+      sps = parseSps(found);
+    } catch (err) {
+      this.log.warn('keyframe with an unreadable SPS', { error: (err as Error).message });
+      return;
+    }
+    const previous = this.sps;
+    this.sps = sps;
+    if (
+      previous?.width === sps.width &&
+      previous.height === sps.height &&
+      previous.codecString === sps.codecString
+    ) {
+      return;
+    }
+    this.log.info('stream', {
+      codec: sps.codecString,
+      resolution: `${sps.width}x${sps.height}`,
+    });
+    this.shm?.setStreamInfo({
+      codec: sps.codecString,
+      width: sps.width,
+      height: sps.height,
+      fps: this.cameraInfo.fps,
+    });
+  }
+
+  private publishShm(frame: EncodedFrame): void {
+    if (!this.shm) return;
+    try {
+      this.shm.publish(frame.data, frame.timestampMs, frame.keyframe);
+      this.metrics.shmPublished.inc();
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'UNKNOWN';
+      this.metrics.shmErrors.inc(1, code);
+      this.log.warn('shm publish failed', {
+        code,
+        bytes: frame.data.length,
+        error: (err as Error).message,
+      });
+    }
+  }
+
+  private unhealthy(): string | null {
+    if (this.stopping) return 'shutting down';
+    if (this.lastFrameAt === 0) return 'no frame from the camera yet';
+    const silentMs = Date.now() - this.lastFrameAt;
+    const limitMs = Math.max(2000, 3000 / this.cameraInfo.fps);
+    return silentMs > limitMs ? `no frame from the camera for ${silentMs} ms` : null;
+  }
+
+  private streamInfo(): object {
+    const info = this.cameraInfo;
+    return {
+      source: info.source,
+      backend: info.backend,
+      sourceReason: info.reason,
+      encoder: info.encoder,
+      width: this.sps?.width ?? info.width,
+      height: this.sps?.height ?? info.height,
+      fps: info.fps,
+      bitrateKbps: info.bitrateKbps,
+      gop: info.gop,
+      codec: this.sps?.codecString ?? null,
+      clients: this.fanout.size,
+      maxClients: this.config.maxClients,
+      server: this.implementation,
+      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+      shm: this.config.shmName,
+      tokenRequired: this.config.token !== null,
+      version: VERSION,
+    };
+  }
+
+  private need<T>(value: T | null, what: string): T {
+    if (value === null) throw new Error(`streamer ${what}: not started`);
+    return value;
+  }
+}
+
+/** A streamer, not yet started; call start(). */
+export function createStreamer(
+  config: Partial<StreamerConfig> = {},
+  options: StreamerOptions = {},
+): Streamer {
+  return new Streamer(config, options);
+}
+
+/** Creates and starts a streamer. */
+export async function startStreamer(
+  config: Partial<StreamerConfig> = {},
+  options: StreamerOptions = {},
+): Promise<Streamer> {
+  const streamer = createStreamer(config, options);
+  await streamer.start();
+  return streamer;
+}

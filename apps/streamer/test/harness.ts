@@ -1,0 +1,91 @@
+// Test harness: a Fanout behind a real server (uWebSockets.js or ws) on 127.0.0.1:0, fed with
+// real H.264 access units. No camera: these tests drive the frame timing themselves.
+import { encodeMessage } from '@cam/protocol';
+import { DEFAULT_CONFIG, type ServerChoice } from '../src/config';
+import { Fanout } from '../src/fanout';
+import { createLogger } from '../src/log';
+import { StreamerMetrics } from '../src/metrics';
+import type { StartServer, WebSocketServer } from '../src/server';
+import { loadUwsServer } from '../src/server-uws';
+import { startWsServer } from '../src/server-ws';
+import type { AccessUnit } from './h264';
+
+export const IMPLEMENTATIONS = ['uws', 'ws'] as const satisfies readonly ServerChoice[];
+
+export async function serverFor(impl: 'uws' | 'ws'): Promise<StartServer> {
+  return impl === 'uws' ? loadUwsServer() : startWsServer;
+}
+
+export interface Harness {
+  fanout: Fanout;
+  metrics: StreamerMetrics;
+  server: WebSocketServer;
+  url: string;
+  logs: string[];
+  keyframeRequests: number;
+  /** Frames and sends one access unit, stamped now; returns the message sent. */
+  send(unit: AccessUnit): Uint8Array;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  impl: 'uws' | 'ws',
+  options: { clientBufferBytes?: number; gopCacheBytes?: number; stallTimeoutMs?: number } = {},
+): Promise<Harness> {
+  const logs: string[] = [];
+  const log = createLogger({ level: 'debug', json: false, write: (l) => logs.push(l) });
+  const state = { fanout: undefined as unknown as Fanout };
+  const metrics = new StreamerMetrics({
+    clients: () => state.fanout.size,
+    maxBufferedBytes: () => state.fanout.maxBufferedBytes(),
+    gopCacheBytes: () => state.fanout.cachedBytes,
+    uptimeS: () => 0,
+  });
+  const clientBufferBytes = options.clientBufferBytes ?? DEFAULT_CONFIG.clientBufferBytes;
+  const gopCacheBytes = options.gopCacheBytes ?? DEFAULT_CONFIG.gopCacheBytes;
+  const harness = { logs, metrics, keyframeRequests: 0 } as Harness;
+  const fanout = new Fanout({
+    clientBufferBytes,
+    gopCacheBytes,
+    stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_CONFIG.stallTimeoutMs,
+    metrics,
+    log,
+    requestKeyframe: () => {
+      harness.keyframeRequests++;
+    },
+  });
+  state.fanout = fanout;
+  const start = await serverFor(impl);
+  const server = await start(
+    '127.0.0.1',
+    0,
+    {
+      http: () => ({ status: 404, headers: {}, body: '' }),
+      upgrade: () => ({ accept: true }),
+      open: (peer) => fanout.add(peer),
+      message: () => metrics.clientMessages.inc(),
+      close: (peer, code) => fanout.remove(peer, code),
+    },
+    {
+      maxClientMessageBytes: DEFAULT_CONFIG.maxClientMessageBytes,
+      idleTimeoutS: DEFAULT_CONFIG.idleTimeoutS,
+      maxBackpressureBytes: 2 * clientBufferBytes + gopCacheBytes,
+    },
+  );
+  return Object.assign(harness, {
+    fanout,
+    server,
+    url: `ws://127.0.0.1:${server.port}/`,
+    send(unit: AccessUnit) {
+      const message = encodeMessage(unit.data, Date.now());
+      fanout.broadcast(message, unit.keyframe);
+      return message;
+    },
+    async close() {
+      fanout.closeAll(1001, 'test over');
+      await server.close();
+    },
+  });
+}
+
+export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
