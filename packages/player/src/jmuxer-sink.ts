@@ -5,8 +5,10 @@ import { type Frame, type Sink, type SinkEvents, wallClock } from './sink';
 const MAX_PENDING = 60;
 // Capture times remembered for frames fed but not yet shown (10 s at 30 fps).
 const MAX_TRACKED = 300;
-// jmuxer seeks to the live edge (checked every second) when playback is this far behind.
-const MAX_LAG_MS = 500;
+// jmuxer seeks to the live edge (checked every second) when playback is this far behind: after
+// a late joiner's catch-up burst, a network hiccup or a hidden tab. Playing normally, the
+// playhead stays ~2 frames behind the end of the buffer.
+const MAX_LAG_MS = 300;
 
 /**
  * jmuxer (MSE) set up for live: every message is one complete access unit, pushed to the

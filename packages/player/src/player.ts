@@ -16,6 +16,8 @@ export interface PlayerOptions {
   token?: string;
   /** Frame rate for jmuxer's timeline; default: `fps` from the server's `/api/stream`, else 30. */
   fps?: number;
+  /** Called for every frame shown, with its capture time and the time it was shown (epoch ms). */
+  onFrame?: (frame: { captureMs: number; shownMs: number }) => void;
   /** Called every `statsIntervalMs` (default 500) with fresh stats. */
   onStats?: (stats: PlayerStats) => void;
   statsIntervalMs?: number;
@@ -192,6 +194,7 @@ class LivePlayer {
         this.height = height;
         this.state = 'playing';
         this.firstFrameMs ??= performance.now() - this.openedAt;
+        this.options.onFrame?.({ captureMs, shownMs });
       },
       error: (message: string) => {
         this.lastError = message;

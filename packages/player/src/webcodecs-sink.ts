@@ -2,8 +2,10 @@ import { findParameterSets, parseSps } from '@cam/protocol';
 import { PlayerError } from './errors';
 import { type Frame, type Sink, type SinkEvents, wallClock } from './sink';
 
-// More undecoded chunks than this means the decoder is behind; feeding more only adds latency.
-const MAX_DECODE_QUEUE = 6;
+// A late joiner's cached GOP arrives in one burst and all of it must be decoded (each frame
+// refers to the one before), so the queue must hold a GOP. Beyond ~3 s of 30 fps video the
+// decoder is truly behind: dropping to the next keyframe catches up faster than decoding on.
+const MAX_DECODE_QUEUE = 90;
 
 /** WebCodecs VideoDecoder in low-latency mode, each decoded frame drawn to a canvas at once. */
 export class WebCodecsSink implements Sink {
