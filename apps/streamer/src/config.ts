@@ -455,7 +455,9 @@ function cliParseMessage(err: Error & { code?: string }): string {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown flag ${flag ?? ''} (see --help)`.replace('  ', ' ');
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return `${flag ?? 'a flag'} needs a value (see --help)`;
+      return err.message.includes('ambiguous')
+        ? `${flag} got a value starting with "-": write it as ${flag}=VALUE`
+        : `${flag ?? 'a flag'} needs a value (see --help)`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ''}: every option is a --flag (see --help)`;
     default:

@@ -1,0 +1,209 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_CONFIG, helpText, OPTIONS, parseCli, resolveConfig } from './config';
+
+const dir = mkdtempSync(join(tmpdir(), 'cam-config-'));
+function configFile(content: unknown): string {
+  const path = join(dir, `c${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = parseCli(argv, env);
+  if (result.kind !== 'run') throw new Error(`expected a config, got ${result.kind}`);
+  return result.config;
+}
+
+function errorOf(argv: string[], env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parseCli(argv, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+// One valid and one invalid value per CLI flag, with the config each valid one gives.
+const CASES: Record<string, { good: string; value: unknown; bad: string[] }> = {
+  source: {
+    good: 'file:/tmp/a.h264',
+    value: 'file:/tmp/a.h264',
+    bad: ['camera', 'file:', 'v4l2:video0'],
+  },
+  width: { good: '640', value: 640, bad: ['abc', '641', '8', '5000', '64.0'] },
+  height: { good: '480', value: 480, bad: ['-2', '4098', 'x'] },
+  fps: { good: '25', value: 25, bad: ['abc', '0', '121', '2.5'] },
+  bitrate: { good: '1500', value: 1500, bad: ['fast', '10', '100001'] },
+  gop: { good: '60', value: 60, bad: ['0', '601', 'g'] },
+  host: { good: '127.0.0.1', value: '127.0.0.1', bad: ['bad host', '-x'] },
+  port: { good: '0', value: 0, bad: ['65536', '-1', 'http'] },
+  'shm-name': { good: 'none', value: null, bad: ['video', '/a/b', '/'] },
+  token: {
+    good: 's3cret-token',
+    value: 's3cret-token',
+    bad: ['short', 'has space in it', 'a,b,c,d,e,f'],
+  },
+  'max-clients': { good: '5', value: 5, bad: ['0', 'many'] },
+  'allow-origin': {
+    good: 'http://a.example,https://b.example:8443',
+    value: ['http://a.example', 'https://b.example:8443'],
+    bad: ['a.example', 'http://a.example/path'],
+  },
+  server: { good: 'ws', value: 'ws', bad: ['uwebsockets', 'auto2'] },
+  'log-level': { good: 'warn', value: 'warn', bad: ['verbose'] },
+};
+
+const cliOptions = OPTIONS.filter((o) => o.cli);
+
+describe('parseCli', () => {
+  it('gives the defaults with no flags, env or file', () => {
+    expect(run([])).toEqual(DEFAULT_CONFIG);
+    expect(DEFAULT_CONFIG).toMatchObject({
+      port: 8765,
+      host: '0.0.0.0',
+      shmName: '/video_stream',
+      token: null,
+    });
+  });
+
+  it('has a test case for every flag', () => {
+    expect(Object.keys(CASES).sort()).toEqual(
+      cliOptions
+        .filter((o) => o.key !== 'logJson')
+        .map((o) => o.flag)
+        .sort(),
+    );
+  });
+
+  for (const [flag, c] of Object.entries(CASES)) {
+    const o = cliOptions.find((x) => x.flag === flag);
+    it(`--${flag}: flag, env and config file all set it; bad values name the flag`, () => {
+      if (!o) throw new Error(`no option ${flag}`);
+      expect(run([`--${flag}`, c.good])[o.key]).toEqual(c.value);
+      expect(run([`--${flag}=${c.good}`])[o.key]).toEqual(c.value);
+      expect(run([], { [o.env]: c.good })[o.key]).toEqual(c.value);
+      expect(run(['--config', configFile({ [flag]: c.good })])[o.key]).toEqual(c.value);
+      for (const bad of c.bad) {
+        const message = errorOf([`--${flag}=${bad}`]);
+        expect(message).toBe(`--${flag} must be ${o.expect}, got ${JSON.stringify(bad)}`);
+        expect(message).not.toContain('\n');
+        expect(errorOf([], { [o.env]: bad })).toBe(`${message} (from ${o.env})`);
+        const file = configFile({ [flag]: bad });
+        expect(errorOf(['--config', file])).toBe(`${message} (from ${file})`);
+      }
+    });
+  }
+
+  it('--log-json is a switch, and true/false/1/0 in env and file', () => {
+    expect(run(['--log-json']).logJson).toBe(true);
+    expect(run([], { CAM_LOG_JSON: '1' }).logJson).toBe(true);
+    expect(run([], { CAM_LOG_JSON: 'false' }).logJson).toBe(false);
+    expect(run(['--config', configFile({ 'log-json': true })]).logJson).toBe(true);
+    expect(errorOf([], { CAM_LOG_JSON: 'maybe' })).toBe(
+      '--log-json must be true or false, got "maybe" (from CAM_LOG_JSON)',
+    );
+  });
+
+  it('takes numbers and lists in the config file as JSON types too', () => {
+    const file = configFile({ fps: 15, port: 9000, 'allow-origin': ['http://x.example'] });
+    expect(run(['--config', file])).toMatchObject({
+      fps: 15,
+      port: 9000,
+      allowOrigin: ['http://x.example'],
+    });
+  });
+
+  it('ranks flag over env over config file over default, option by option', () => {
+    const file = configFile({ fps: 10, width: 320, height: 240, gop: 12 });
+    const env = { CAM_FPS: '20', CAM_WIDTH: '640', CAM_CONFIG: file };
+    const config = run(['--fps', '25'], env);
+    expect(config).toMatchObject({ fps: 25, width: 640, height: 240, gop: 12, bitrate: 4000 });
+  });
+
+  it('finds the config file through CAM_CONFIG, and --config wins over it', () => {
+    const a = configFile({ fps: 11 });
+    const b = configFile({ fps: 12 });
+    expect(run([], { CAM_CONFIG: a }).fps).toBe(11);
+    expect(run(['--config', b], { CAM_CONFIG: a }).fps).toBe(12);
+  });
+
+  it('ignores empty env variables', () => {
+    expect(run([], { CAM_FPS: '' }).fps).toBe(30);
+  });
+
+  it('reports bad config files in one line', () => {
+    expect(errorOf(['--config', join(dir, 'missing.json')])).toBe(
+      `--config cannot read ${join(dir, 'missing.json')}: ENOENT`,
+    );
+    const broken = configFile('{ "fps": ');
+    expect(errorOf(['--config', broken])).toMatch(
+      new RegExp(`^--config ${broken} is not valid JSON: `),
+    );
+    const list = configFile([1, 2]);
+    expect(errorOf(['--config', list])).toBe(
+      `--config ${list} must hold a JSON object of flag names to values`,
+    );
+    const unknown = configFile({ framerate: 30 });
+    expect(errorOf(['--config', unknown])).toBe(`--config ${unknown}: unknown key "framerate"`);
+    const nested = configFile({ fps: { value: 30 } });
+    expect(errorOf(['--config', nested])).toBe('--fps must be an integer 1..120, got {"value":30}');
+  });
+
+  it('reports unknown flags, missing values and stray arguments in one line', () => {
+    expect(errorOf(['--frame-rate', '30'])).toBe('unknown flag --frame-rate (see --help)');
+    expect(errorOf(['--fps'])).toBe('--fps needs a value (see --help)');
+    expect(errorOf(['--port', '-1'])).toBe(
+      '--port got a value starting with "-": write it as --port=VALUE',
+    );
+    expect(errorOf(['test'])).toBe(
+      'unexpected argument test: every option is a --flag (see --help)',
+    );
+  });
+
+  it('answers --help and --version before looking at other values', () => {
+    expect(parseCli(['--help', '--fps', 'abc'], {}).kind).toBe('help');
+    expect(parseCli(['--version'], { CAM_FPS: 'abc' }).kind).toBe('version');
+  });
+});
+
+describe('resolveConfig', () => {
+  it('validates programmatic options like flags and fills in defaults', () => {
+    expect(resolveConfig({ fps: 15, shmName: null })).toEqual({
+      ...DEFAULT_CONFIG,
+      fps: 15,
+      shmName: null,
+    });
+    expect(() => resolveConfig({ fps: 0 })).toThrow('--fps must be an integer 1..120, got 0');
+    expect(() => resolveConfig({ nope: 1 } as never)).toThrow('unknown option "nope"');
+    expect(() => resolveConfig({ port: null } as never)).toThrow(
+      '--port must be an integer 0..65535, got null',
+    );
+  });
+
+  it('refuses a GOP cache bigger than a client may buffer', () => {
+    expect(() =>
+      resolveConfig({ gopCacheBytes: 4 * 1024 * 1024, clientBufferBytes: 1024 * 1024 }),
+    ).toThrow(/--gop-cache-bytes \(4194304\) must not exceed --client-buffer-bytes \(1048576\)/);
+  });
+});
+
+describe('helpText', () => {
+  it('lists every flag with its env variable and default', () => {
+    const text = helpText('1.2.3');
+    expect(text).toContain('cam-streamer 1.2.3');
+    for (const o of cliOptions) {
+      const line = text.split('\n').find((l) => l.startsWith(`--${o.flag} `));
+      expect(line, o.flag).toBeDefined();
+      expect(line).toContain(o.env);
+    }
+    expect(text).toMatch(/--port <value> +CAM_PORT +8765 /);
+    expect(text).toMatch(/--shm-name <value> +CAM_SHM_NAME +\/video_stream /);
+    expect(text).toMatch(/--config <file> +CAM_CONFIG/);
+    expect(text).toContain('--version');
+    expect(text).toContain('anyone who can reach the port can watch');
+  });
+});
