@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cam_source.h"
+#include "cam_v4l2.h"
 
 namespace {
 
@@ -37,6 +38,7 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
     return DefineClass(env, "NativeCamera",
                        {InstanceMethod("requestKeyframe", &NativeCamera::requestKeyframe),
                         InstanceMethod("stats", &NativeCamera::stats),
+                        InstanceMethod("describe", &NativeCamera::describe),
                         InstanceMethod("close", &NativeCamera::close)});
   }
 
@@ -48,15 +50,11 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
     CamEncoderConfig config{intParam(params, "width"), intParam(params, "height"),
                             intParam(params, "fps"), intParam(params, "bitrateKbps"),
                             intParam(params, "gop")};
-    std::string error;
-    if (kind == "test") {
-      source_ = camMakeTestSource(config, error);
-    } else {
-      camError(env, "EINVAL", "unknown native camera kind: " + kind).ThrowAsJavaScriptException();
-      return;
-    }
+    actual_ = config;
+    CamV4l2Error failure;
+    source_ = makeSource(kind, params, config, failure);
     if (!source_) {
-      camError(env, "ENCODER_UNAVAILABLE", error).ThrowAsJavaScriptException();
+      camError(env, failure.code, failure.message).ThrowAsJavaScriptException();
       return;
     }
     onEnd_ = Napi::Persistent(info[3].As<Napi::Function>());
@@ -75,6 +73,34 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
       stop_.request();
       thread_.join();
     }
+  }
+
+  // Builds the backend named by `kind`, filling actual_ and encoder_; null with `failure` set.
+  std::unique_ptr<CamSource> makeSource(const std::string &kind, const Napi::Object &params,
+                                        const CamEncoderConfig &config, CamV4l2Error &failure) {
+    std::string ignored;
+    if (kind == "test") {
+      auto source = camMakeTestSource(config, failure.message);
+      failure.code = "ENCODER_UNAVAILABLE";
+      CamOpenH264::version(encoder_, ignored);
+      return source;
+    }
+    if (kind == "v4l2") {
+      CamV4l2Config v4l2{params.Get("path").As<Napi::String>(),
+                         params.Get("fourcc").As<Napi::String>(), config};
+      if (v4l2.fourcc == "H264") encoder_ = "camera (H.264 passthrough)";
+      else CamOpenH264::version(encoder_, ignored);
+      return camMakeV4l2Source(v4l2, actual_, failure);
+    }
+#ifdef CAM_WITH_SOPHGO
+    if (kind == "sophgo") {
+      encoder_ = "Sophgo hardware H.264 (CBR)";
+      failure.code = "DEVICE_BUSY";
+      return camMakeSophgoSource(config, failure.message);
+    }
+#endif
+    failure = {"SOURCE_UNAVAILABLE", "backend not built into this addon: " + kind};
+    return nullptr;
   }
 
   bool deliver(std::unique_ptr<CamFrame> frame) override {
@@ -141,6 +167,17 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
     return out;
   }
 
+  // What the backend actually runs at (a driver may grant another size or rate).
+  Napi::Value describe(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("width", actual_.width);
+    out.Set("height", actual_.height);
+    out.Set("fps", actual_.fps);
+    out.Set("encoder", encoder_);
+    return out;
+  }
+
   // Stops the backend; onEnd runs once the last queued frame has reached JavaScript.
   Napi::Value close(const Napi::CallbackInfo &info) {
     stop_.request();
@@ -148,6 +185,8 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
   }
 
   std::unique_ptr<CamSource> source_;
+  CamEncoderConfig actual_;
+  std::string encoder_;
   CamStop stop_;
   FrameQueue queue_;
   Napi::FunctionReference onEnd_;
@@ -185,9 +224,57 @@ Napi::Value encoderVersion(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), version);
 }
 
+Napi::Object sizeObject(Napi::Env env, const CamV4l2Size &size) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("width", size.width);
+  out.Set("height", size.height);
+  return out;
+}
+
+// probeV4l2(path) -> { driver, card, busInfo, formats: [{ fourcc, description, sizes, range? }] }
+Napi::Value probeV4l2(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CamV4l2Device device;
+  CamV4l2Error error;
+  if (!camV4l2Probe(info[0].As<Napi::String>(), device, error)) {
+    camError(env, error.code, error.message).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("driver", device.driver);
+  out.Set("card", device.card);
+  out.Set("busInfo", device.busInfo);
+  Napi::Array formats = Napi::Array::New(env, device.formats.size());
+  for (size_t i = 0; i < device.formats.size(); i++) {
+    const CamV4l2Format &f = device.formats[i];
+    Napi::Object format = Napi::Object::New(env);
+    format.Set("fourcc", f.fourcc);
+    format.Set("description", f.description);
+    Napi::Array sizes = Napi::Array::New(env, f.sizes.size());
+    for (size_t j = 0; j < f.sizes.size(); j++) sizes.Set(j, sizeObject(env, f.sizes[j]));
+    format.Set("sizes", sizes);
+    if (f.stepwise) {
+      Napi::Object range = Napi::Object::New(env);
+      range.Set("min", sizeObject(env, f.min));
+      range.Set("max", sizeObject(env, f.max));
+      range.Set("step", sizeObject(env, f.step));
+      format.Set("range", range);
+    }
+    formats.Set(i, format);
+  }
+  out.Set("formats", formats);
+  return out;
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  exports.Set("probeV4l2", Napi::Function::New(env, probeV4l2));
   exports.Set("NativeCamera", NativeCamera::define(env));
   exports.Set("encoderVersion", Napi::Function::New(env, encoderVersion));
+#ifdef CAM_WITH_SOPHGO
+  exports.Set("sophgo", Napi::Boolean::New(env, true));
+#else
+  exports.Set("sophgo", Napi::Boolean::New(env, false));
+#endif
   exports.Set("queueFrames", Napi::Number::New(env, static_cast<double>(kQueueFrames)));
   return exports;
 }

@@ -85,4 +85,9 @@ int64_t camWallClockMs();
 
 std::unique_ptr<CamSource> camMakeTestSource(const CamEncoderConfig &config, std::string &error);
 
+#ifdef CAM_WITH_SOPHGO
+// cam_sophgo.cpp, built only with the Sophgo SDK (SG200X_SDK_PATH).
+std::unique_ptr<CamSource> camMakeSophgoSource(const CamEncoderConfig &config, std::string &error);
+#endif
+
 #endif

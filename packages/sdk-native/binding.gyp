@@ -1,6 +1,10 @@
 {
   # The camera addon. Sources live in ../../native/camera (plain C/C++, shared with the riscv64
   # self-test); OpenH264 is dlopen()ed at run time, so only its header is needed to build.
+  # The `sophgo` backend is added only when SG200X_SDK_PATH is set (see scripts/sophgo-gyp.cjs).
+  "variables": {
+    "sophgo%": "<!(node scripts/sophgo-gyp.cjs enabled)"
+  },
   "targets": [
     {
       "target_name": "cam_camera",
@@ -9,14 +13,26 @@
         "../../native/camera/cam_annexb.c",
         "../../native/camera/cam_image.c",
         "../../native/camera/cam_openh264.cpp",
-        "../../native/camera/cam_test_source.cpp"
+        "../../native/camera/cam_test_source.cpp",
+        "../../native/camera/cam_v4l2.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags": ["-O2", "-Wall", "-Wextra"],
       "cflags_cc": ["-O2", "-Wall", "-Wextra", "-std=c++17"],
       "cflags_cc!": ["-fno-rtti"],
-      "libraries": ["-ldl", "-lpthread"]
+      "libraries": ["-ldl", "-lpthread"],
+      "conditions": [
+        ["sophgo==1", {
+          "defines": ["CAM_WITH_SOPHGO", "__CV181X__"],
+          "sources": [
+            "../../native/camera/cam_sophgo.cpp",
+            "<!@(node scripts/sophgo-gyp.cjs sources)"
+          ],
+          "include_dirs": ["<!@(node scripts/sophgo-gyp.cjs include_dirs)"],
+          "libraries": ["<!@(node scripts/sophgo-gyp.cjs libraries)"]
+        }]
+      ]
     }
   ]
 }

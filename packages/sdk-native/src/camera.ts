@@ -1,8 +1,15 @@
 import { EventEmitter } from 'node:events';
+import { chooseAuto, listVideoDevices } from './auto.js';
 import { CameraError, fromNative } from './errors.js';
 import { readRecording, replay } from './file-replay.js';
-import { loadNative, type NativeStats } from './native.js';
+import {
+  loadNative,
+  type NativeCameraHandle,
+  type NativeParams,
+  type NativeStats,
+} from './native.js';
 import { type CameraOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { chooseFormat, probeDevice, type V4l2Choice } from './v4l2.js';
 
 /** One H.264 access unit as captured. */
 export interface EncodedFrame {
@@ -53,6 +60,7 @@ export interface CameraEvents {
 
 /** What a backend gives the Camera: it calls onFrame per access unit and onEnd once. */
 export interface Producer {
+  info: CameraInfo;
   requestKeyframe(): void;
   stats(): NativeStats;
   close(): void;
@@ -76,9 +84,8 @@ export class Camera extends EventEmitter<CameraEvents> {
   #bytes = 0;
   #keyframes = 0;
 
-  constructor(info: CameraInfo, start: StartProducer) {
+  constructor(start: StartProducer) {
     super();
-    this.info = info;
     let ended!: () => void;
     this.#closed = new Promise((resolve) => {
       ended = resolve;
@@ -91,11 +98,12 @@ export class Camera extends EventEmitter<CameraEvents> {
         this.emit('frame', { data, timestampMs, keyframe, sequence });
       },
       (error) => {
-        if (error) this.emit('error', fromNative(error, `camera ${info.source}`));
+        if (error) this.emit('error', fromNative(error, `camera ${this.info.source}`));
         this.emit('close');
         ended();
       },
     );
+    this.info = this.#producer.info;
   }
 
   /** The next frame encoded is an IDR with SPS and PPS (for a viewer that just joined). */
@@ -125,32 +133,33 @@ export class Camera extends EventEmitter<CameraEvents> {
   }
 }
 
-function openTest(options: ResolvedOptions, reason: string): Camera {
+/** Starts a backend of the addon; its info reports what the backend actually runs at. */
+export function nativeProducer(
+  kind: 'test' | 'v4l2' | 'sophgo',
+  params: NativeParams,
+  describe: Pick<CameraInfo, 'source' | 'backend' | 'reason'>,
+): StartProducer {
   const native = loadNative();
-  const { width, height, fps, bitrateKbps, gop } = options;
-  const info: CameraInfo = {
-    source: 'test',
-    backend: 'test',
-    width,
-    height,
-    fps,
-    bitrateKbps,
-    gop,
-    encoder: native.encoderVersion(),
-    reason,
-  };
-  return new Camera(info, (onFrame, onEnd) => {
+  return (onFrame, onEnd) => {
+    let handle: NativeCameraHandle;
     try {
-      return new native.NativeCamera(
-        'test',
-        { width, height, fps, bitrateKbps, gop },
-        onFrame,
-        onEnd,
-      );
+      handle = new native.NativeCamera(kind, params, onFrame, onEnd);
     } catch (error) {
-      throw fromNative(error, 'camera test');
+      throw fromNative(error, `camera ${describe.source}`);
     }
-  });
+    const { bitrateKbps, gop } = params;
+    return {
+      info: { ...describe, ...handle.describe(), bitrateKbps, gop },
+      requestKeyframe: () => handle.requestKeyframe(),
+      stats: () => handle.stats(),
+      close: () => handle.close(),
+    };
+  };
+}
+
+function encoderParams(options: ResolvedOptions): NativeParams {
+  const { width, height, fps, bitrateKbps, gop } = options;
+  return { width, height, fps, bitrateKbps, gop };
 }
 
 async function openFile(options: ResolvedOptions, path: string, reason: string): Promise<Camera> {
@@ -170,7 +179,43 @@ async function openFile(options: ResolvedOptions, path: string, reason: string):
     encoder: 'none (pre-encoded file)',
     reason,
   };
-  return new Camera(info, replay(recording.units, fps));
+  return new Camera(replay(info, recording.units));
+}
+
+function openTest(options: ResolvedOptions, reason: string): Camera {
+  return new Camera(
+    nativeProducer('test', encoderParams(options), { source: 'test', backend: 'test', reason }),
+  );
+}
+
+function openV4l2(
+  options: ResolvedOptions,
+  path: string,
+  choice: V4l2Choice,
+  reason: string,
+): Camera {
+  const params = { ...encoderParams(options), ...choice, path };
+  return new Camera(
+    nativeProducer('v4l2', params, { source: `v4l2:${path}`, backend: 'v4l2', reason }),
+  );
+}
+
+function openSophgo(options: ResolvedOptions, reason: string): Camera {
+  if (!loadNative().sophgo) {
+    throw new CameraError(
+      'SOURCE_UNAVAILABLE',
+      'source sophgo: this build of @cam/sdk-native has no Sophgo SDK (build it on the ' +
+        'reCamera toolchain with SG200X_SDK_PATH set)',
+      { parameter: 'source' },
+    );
+  }
+  return new Camera(
+    nativeProducer('sophgo', encoderParams(options), {
+      source: 'sophgo',
+      backend: 'sophgo',
+      reason,
+    }),
+  );
 }
 
 /**
@@ -179,14 +224,26 @@ async function openFile(options: ResolvedOptions, path: string, reason: string):
  */
 export async function openCamera(options: CameraOptions): Promise<Camera> {
   const resolved = resolveOptions(options);
-  switch (resolved.source.kind) {
+  const source = resolved.source;
+  switch (source.kind) {
     case 'test':
       return openTest(resolved, 'requested');
     case 'file':
-      return openFile(resolved, resolved.source.path, 'requested');
-    default:
-      throw new CameraError('SOURCE_UNAVAILABLE', `source ${options.source}: not implemented yet`, {
-        parameter: 'source',
-      });
+      return openFile(resolved, source.path, 'requested');
+    case 'v4l2':
+      return openV4l2(
+        resolved,
+        source.path,
+        chooseFormat(probeDevice(source.path), resolved, source.path),
+        'requested',
+      );
+    case 'sophgo':
+      return openSophgo(resolved, 'requested');
+    case 'auto': {
+      const auto = chooseAuto(loadNative().sophgo, listVideoDevices(), resolved);
+      if (auto.kind === 'sophgo') return openSophgo(resolved, auto.reason);
+      if (auto.kind === 'v4l2') return openV4l2(resolved, auto.path, auto.choice, auto.reason);
+      return openTest(resolved, auto.reason);
+    }
   }
 }

@@ -23,12 +23,18 @@ export class CameraError extends Error {
   }
 }
 
-/** Wraps an error thrown by the addon (which carries `code`) into a CameraError. */
-export function fromNative(error: unknown, context: string): CameraError {
+/**
+ * Wraps an error thrown by the addon (which carries `code`) into a CameraError, its message
+ * prefixed by `context` when the addon's own message does not say where it happened.
+ */
+export function fromNative(error: unknown, context?: string, parameter?: string): CameraError {
   const code =
     typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
       ? error.code
       : 'CAPTURE_FAILED';
   const message = error instanceof Error ? error.message : String(error);
-  return new CameraError(code, `${context}: ${message}`, { cause: error });
+  return new CameraError(code, context ? `${context}: ${message}` : message, {
+    cause: error,
+    ...(parameter ? { parameter } : {}),
+  });
 }

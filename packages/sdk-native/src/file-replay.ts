@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type NalUnit, parseSps, splitNalUnits } from '@cam/protocol';
-import type { Producer, StartProducer } from './camera.js';
+import type { CameraInfo, Producer, StartProducer } from './camera.js';
 import { CameraError } from './errors.js';
 
 /** Largest file replayed: it is read into memory whole, and frames are views of it. */
@@ -123,9 +123,9 @@ export async function readRecording(path: string): Promise<Recording> {
  * requestKeyframe() jumps ahead to the next keyframe of the recording (the frames skipped are
  * counted as dropped `keyframeRequest`): a file cannot make a new one.
  */
-export function replay(units: AccessUnit[], fps: number): StartProducer {
+export function replay(info: CameraInfo, units: AccessUnit[]): StartProducer {
   return (onFrame, onEnd) => {
-    const interval = 1000 / fps;
+    const interval = 1000 / info.fps;
     const dropped: Record<string, number> = {};
     let index = 0;
     let sequence = 0;
@@ -150,6 +150,7 @@ export function replay(units: AccessUnit[], fps: number): StartProducer {
     };
 
     const producer: Producer = {
+      info,
       requestKeyframe() {
         let skipped = 0;
         while (!(units[index] as AccessUnit).keyframe) {

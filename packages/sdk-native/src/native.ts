@@ -13,6 +13,8 @@ export interface NativeStats {
 export interface NativeCameraHandle {
   requestKeyframe(): void;
   stats(): NativeStats;
+  /** What the backend runs at: a V4L2 driver may grant another size or rate than asked. */
+  describe(): { width: number; height: number; fps: number; encoder: string };
   close(): void;
 }
 
@@ -22,17 +24,45 @@ export interface NativeParams {
   fps: number;
   bitrateKbps: number;
   gop: number;
+  /** v4l2 only: device path and pixel format ('H264' or 'YUYV'). */
+  path?: string;
+  fourcc?: string;
+}
+
+export interface V4l2Size {
+  width: number;
+  height: number;
+}
+
+export interface V4l2Format {
+  /** 'H264', 'YUYV', 'MJPG', ... */
+  fourcc: string;
+  description: string;
+  /** Discrete frame sizes; empty when the driver gives a `range` instead. */
+  sizes: V4l2Size[];
+  range?: { min: V4l2Size; max: V4l2Size; step: V4l2Size };
+}
+
+export interface V4l2Device {
+  driver: string;
+  card: string;
+  busInfo: string;
+  formats: V4l2Format[];
 }
 
 export interface NativeAddon {
   NativeCamera: new (
-    kind: 'test',
+    kind: 'test' | 'v4l2' | 'sophgo',
     params: NativeParams,
     onFrame: (data: Buffer, timestampMs: number, keyframe: boolean, sequence: number) => void,
     onEnd: (error?: Error) => void,
   ) => NativeCameraHandle;
   encoderVersion(): string;
+  /** Opens a V4L2 node, checks it is a streaming capture device and lists its formats. */
+  probeV4l2(path: string): V4l2Device;
   queueFrames: number;
+  /** Whether the `sophgo` backend was compiled in (SG200X_SDK_PATH set at build time). */
+  sophgo: boolean;
 }
 
 export type Libc = 'glibc' | 'musl';
