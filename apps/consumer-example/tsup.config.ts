@@ -1,3 +1,3 @@
 import { camPackage } from '../../tools/tsup.base';
 
-export default camPackage();
+export default camPackage({ entry: ['src/index.ts', 'src/cli.ts'] });

@@ -1,0 +1,123 @@
+/*
+ * video_consumer — reads H.264 access units from the camstream shared-memory ring and prints one
+ * line of stats per frame. Shows the whole reader protocol with the API in cam_shm.h:
+ * open read-only, seek, try_next / wait on the futex, validate after copying, follow a restarted
+ * writer, report a dead one.
+ *
+ *   video_consumer [-n FRAMES] [-s next|oldest|keyframe] [-o OUT.h264] [NAME]   (NAME: /video_stream)
+ *
+ * Output (one line each, space-separated key=value):
+ *   info codec=avc1.640028 width=1920 height=1080 fps=30.000 sps_bytes=25 pps_bytes=4 epoch=...
+ *   frame seq=12 bytes=4711 key=0 lost=0 latency_ms=3 wake_us=41
+ *   overwritten seq=13          (the writer lapped us while we copied: the copy is discarded)
+ *   writer-dead reason=closed|stale
+ *   resync epoch=...
+ *   summary frames=100 lost=0 overwritten=0 keyframes=4
+ */
+#include <stdlib.h>
+#include <sys/time.h>
+
+#include "cam_shm.h"
+
+static uint64_t realtime_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void print_info(const cam_shm_reader *r) {
+  cam_shm_stream_info s;
+  if (cam_shm_read_stream_info(r, &s) != CAM_SHM_OK) return;
+  printf("info codec=%s width=%u height=%u fps=%.3f sps_bytes=%u pps_bytes=%u epoch=%llu\n",
+         s.codec[0] ? s.codec : "-", s.width, s.height, s.fps_milli / 1000.0, s.sps_len,
+         s.pps_len, (unsigned long long)r->epoch);
+}
+
+int main(int argc, char **argv) {
+  long want = -1;
+  cam_shm_start start = CAM_SHM_START_NEXT;
+  const char *out_path = NULL, *name = "/video_stream";
+  int opt;
+  while ((opt = getopt(argc, argv, "n:s:o:")) != -1) {
+    if (opt == 'n') want = strtol(optarg, NULL, 10);
+    else if (opt == 's' && strcmp(optarg, "oldest") == 0) start = CAM_SHM_START_OLDEST;
+    else if (opt == 's' && strcmp(optarg, "keyframe") == 0) start = CAM_SHM_START_KEYFRAME;
+    else if (opt == 's' && strcmp(optarg, "next") == 0) start = CAM_SHM_START_NEXT;
+    else if (opt == 'o') out_path = optarg;
+    else {
+      fprintf(stderr, "usage: %s [-n FRAMES] [-s next|oldest|keyframe] [-o OUT.h264] [NAME]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (optind < argc) name = argv[optind];
+
+  cam_shm_reader r;
+  char err[256];
+  if (cam_shm_reader_open(&r, name, err, sizeof err) != CAM_SHM_OK) {
+    fprintf(stderr, "video_consumer: %s\n", err);
+    return 1;
+  }
+  FILE *out = out_path ? fopen(out_path, "wb") : NULL;
+  if (out_path && !out) {
+    fprintf(stderr, "video_consumer: cannot write %s\n", out_path);
+    return 1;
+  }
+  uint8_t *copy = malloc(r.hdr->slot_bytes);
+  if (!copy) return 1;
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  cam_shm_reader_seek(&r, start);
+  print_info(&r);
+
+  long frames = 0, keyframes = 0, overwritten = 0;
+  uint64_t lost = 0;
+  int dead = 0, started = 0;
+  while (want < 0 || frames < want) {
+    uint32_t seen = cam_shm_notify(&r);
+    cam_shm_frame f;
+    if (cam_shm_reader_try_next(&r, &f) == CAM_SHM_OK) {
+      uint64_t wake_ns = cam_shm_now_ns() - f.publish_ns;
+      memcpy(copy, f.data, f.length);      /* copy first ... */
+      if (!cam_shm_frame_valid(&r, &f)) {  /* ... then check the writer did not lap us */
+        overwritten++;
+        printf("overwritten seq=%llu\n", (unsigned long long)f.seq);
+        continue;
+      }
+      int key = (f.flags & CAM_SHM_FLAG_KEYFRAME) != 0;
+      frames++;
+      keyframes += key;
+      lost += f.lost;
+      dead = 0;
+      printf("frame seq=%llu bytes=%u key=%d lost=%llu latency_ms=%lld wake_us=%llu\n",
+             (unsigned long long)f.seq, f.length, key, (unsigned long long)f.lost,
+             (long long)(realtime_ms() - f.timestamp_ms), (unsigned long long)(wake_ns / 1000u));
+      started |= key; /* a decoder (and the .h264 file) must begin at a keyframe */
+      if (out && started) fwrite(copy, 1, f.length, out);
+      continue;
+    }
+    if (cam_shm_wait(&r, seen, 100) == CAM_SHM_OK) continue;
+    /* 100 ms without news: is the writer gone, or replaced by a restarted one? */
+    if (cam_shm_reader_replaced(&r)) {
+      cam_shm_reader next;
+      if (cam_shm_reader_open(&next, name, err, sizeof err) == CAM_SHM_OK) {
+        cam_shm_reader_close(&r);
+        r = next;
+        cam_shm_reader_seek(&r, start == CAM_SHM_START_KEYFRAME ? start : CAM_SHM_START_OLDEST);
+        printf("resync epoch=%llu\n", (unsigned long long)r.epoch);
+        print_info(&r);
+        dead = 0;
+        continue;
+      }
+    }
+    int closed = cam_shm_writer_closed(&r);
+    if (!dead && (closed || cam_shm_heartbeat_age_ms(&r) > 2000)) {
+      dead = 1;
+      printf("writer-dead reason=%s\n", closed ? "closed" : "stale");
+    }
+  }
+  printf("summary frames=%ld lost=%llu overwritten=%ld keyframes=%ld\n", frames,
+         (unsigned long long)lost, overwritten, keyframes);
+  if (out) fclose(out);
+  free(copy);
+  cam_shm_reader_close(&r);
+  return 0;
+}

@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ShmWriter } from '@cam/shm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeH264, segmentName } from '../../../packages/shm/test/helpers';
+import { consume } from './consume';
+
+const dir = mkdtempSync(join(tmpdir(), 'cam-consumer-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('consume', () => {
+  it('reads a live stream, logs fps/bitrate/latency/gaps, and saves a .h264 that ffmpeg decodes', async () => {
+    const aus = encodeH264(90, 30);
+    const name = segmentName();
+    const writer = ShmWriter.create(name, { totalBytes: 4 << 20, slots: 16 });
+    writer.setStreamInfo({ codec: 'avc1.64000d', width: 320, height: 240, fps: 30 });
+    const lines: string[] = [];
+    const save = join(dir, 'out.h264');
+    const done = consume({
+      name,
+      frames: 60,
+      save,
+      start: 'next',
+      intervalMs: 50,
+      log: (l) => lines.push(l),
+    });
+    // Begin mid-GOP: the consumer must skip to the first keyframe before saving.
+    let i = 10;
+    const timer = setInterval(() => {
+      const au = aus[i++ % aus.length];
+      if (au) writer.publish(au.data, Date.now(), au.keyframe);
+    }, 2);
+    const summary = await done;
+    clearInterval(timer);
+    writer.close();
+    expect(summary).toMatchObject({ frames: 60, lost: 0, gaps: 0, overwritten: 0 });
+    expect(summary.keyframes).toBeGreaterThanOrEqual(1);
+    expect(summary.saved).toBeGreaterThan(0);
+    expect(summary.saved).toBeLessThan(60); // frames before the first keyframe were not saved
+    expect(lines[0]).toBe('stream avc1.64000d 320x240 @ 30 fps');
+    expect(lines.at(-1)).toMatch(
+      /^fps=\d+\.\d bitrate=\d+\.\d\dMbit\/s latency_ms\(p50\/max\)=\d+\/\d+ gaps=0 lost=0 overwritten=0 keyframes=\d+$/,
+    );
+    expect(statSync(save).size).toBeGreaterThan(0);
+    const decoded = execFileSync('ffmpeg', ['-v', 'error', '-i', save, '-f', 'framemd5', '-'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(decoded.split('\n').filter((l) => l && !l.startsWith('#')).length).toBe(summary.saved);
+  });
+});

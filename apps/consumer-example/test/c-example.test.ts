@@ -1,0 +1,83 @@
+// Builds apps/consumer-example/c with its Makefile and runs it against a live writer.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ShmWriter } from '@cam/shm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeH264, segmentName } from '../../../packages/shm/test/helpers';
+
+const out = mkdtempSync(join(tmpdir(), 'cam-c-example-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function run(
+  binary: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(binary, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('C example consumer', () => {
+  const binary = join(out, 'video_consumer');
+
+  it('builds with its Makefile', () => {
+    execFileSync('make', ['-s', '-C', join(import.meta.dirname, '..', 'c'), `OUT=${out}`]);
+  });
+
+  it('reads N frames from a live writer with per-frame stats and saves a decodable .h264', async () => {
+    const aus = encodeH264(60, 15);
+    const name = segmentName();
+    const writer = ShmWriter.create(name, { totalBytes: 4 << 20, slots: 128 });
+    writer.setStreamInfo({ codec: 'avc1.64000d', width: 320, height: 240, fps: 30 });
+    for (const au of aus.slice(0, 20)) writer.publish(au.data, Date.now(), au.keyframe);
+    const save = join(out, 'c.h264');
+    const done = run(binary, ['-n', '40', '-s', 'keyframe', '-o', save, name]);
+    // The rest arrives live, while the consumer waits on the futex.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const au of aus.slice(20)) writer.publish(au.data, Date.now(), au.keyframe);
+    const { code, stdout, stderr } = await done;
+    writer.close();
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^info codec=avc1.64000d width=320 height=240 fps=30.000 sps_bytes=\d+ pps_bytes=\d+ epoch=\d+$/,
+    );
+    const frames = lines.filter((l) => l.startsWith('frame '));
+    expect(frames).toHaveLength(40);
+    // Newest keyframe among the first 20 frames of a GOP-15 stream is frame 16 (index 15).
+    const seqs = frames.map((l) => Number(/seq=(\d+)/.exec(l)?.[1]));
+    expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => 16 + i));
+    for (const [i, line] of frames.entries()) {
+      const au = aus[15 + i] as { data: Uint8Array; keyframe: boolean };
+      expect(line).toMatch(
+        new RegExp(
+          `^frame seq=\\d+ bytes=${au.data.length} key=${au.keyframe ? 1 : 0} lost=0 latency_ms=\\d+ wake_us=\\d+$`,
+        ),
+      );
+    }
+    expect(lines.at(-1)).toBe('summary frames=40 lost=0 overwritten=0 keyframes=3');
+    const decoded = execFileSync('ffmpeg', ['-v', 'error', '-i', save, '-f', 'framemd5', '-'], {
+      encoding: 'utf8',
+    });
+    expect(decoded.split('\n').filter((l) => l && !l.startsWith('#'))).toHaveLength(40);
+  });
+
+  it('fails with a message naming a missing segment', async () => {
+    const name = segmentName();
+    const { code, stderr } = await run(binary, [name]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`video_consumer: shm open ${name}: no such segment (ENOENT)\n`);
+  });
+});
