@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -205,5 +205,18 @@ describe('helpText', () => {
     expect(text).toMatch(/--config <file> +CAM_CONFIG/);
     expect(text).toContain('--version');
     expect(text).toContain('anyone who can reach the port can watch');
+  });
+});
+
+describe('README', () => {
+  it('documents every flag with its env variable and default', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    for (const o of cliOptions) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`--${o.flag}\` |`));
+      expect(row, o.flag).toBeDefined();
+      expect(row).toContain(`\`${o.env}\``);
+      const shown = o.default === null || (Array.isArray(o.default) && o.default.length === 0);
+      if (!shown) expect(row).toContain(`\`${String(o.default)}\``);
+    }
   });
 });

@@ -102,6 +102,7 @@ export class Fanout {
     const { clientBufferBytes, stallTimeoutMs, metrics, log } = this.options;
     const now = Date.now();
     for (const client of this.clients.values()) {
+      if (client.closeReason !== null) continue; // being closed: its close event is on the way
       const buffered = client.peer.bufferedAmount();
       if (buffered > clientBufferBytes) {
         if (client.skipping !== 'slow_client') {

@@ -69,6 +69,16 @@ class UwsPeer implements Peer {
   }
 }
 
+/**
+ * uWebSockets.js reports a connection it cut for a protocol violation as 1006 with a message
+ * ("Received too big message", "Received invalid WebSocket frame"); name those by their RFC
+ * codes so both implementations count them alike.
+ */
+function closeCode(code: number, message: string): number {
+  if (code !== 1006 || !message.startsWith('Received ')) return code;
+  return message.includes('too big') ? 1009 : 1002;
+}
+
 function start(uws: Uws): StartServer {
   return (host, port, handlers: ServerHandlers, limits: ServerLimits) => {
     const app: TemplatedApp = uws.App();
@@ -108,9 +118,9 @@ function start(uws: Uws): StartServer {
         const peer = ws.getUserData().peer;
         if (peer) handlers.message(peer);
       },
-      close: (ws, code) => {
+      close: (ws, code, message) => {
         const peer = ws.getUserData().peer;
-        if (peer) handlers.close(peer, code);
+        if (peer) handlers.close(peer, closeCode(code, Buffer.from(message).toString()));
       },
     });
     app.any('/*', (res, req) => writeReply(res, handlers.http(readRequest(res, req))));

@@ -1,0 +1,224 @@
+// The whole streamer with the real `test` camera (OpenH264), real shm, and both server
+// implementations, checked from real clients on 127.0.0.1.
+import { existsSync } from 'node:fs';
+import { findParameterSets } from '@cam/protocol';
+import { ShmReader } from '@cam/shm';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StreamerConfig } from '../src/config';
+import { createLogger } from '../src/log';
+import { type Streamer, startStreamer } from '../src/streamer';
+import { type Client, httpGet, openClient, rawClient, waitFor } from './clients';
+import { concat, ffmpegDecode } from './h264';
+import { IMPLEMENTATIONS } from './harness';
+
+let shmCount = 0;
+
+async function start(impl: 'uws' | 'ws', config: Partial<StreamerConfig> = {}) {
+  const logs: string[] = [];
+  const streamer = await startStreamer(
+    {
+      source: 'test',
+      width: 320,
+      height: 240,
+      fps: 30,
+      bitrate: 500,
+      gop: 30,
+      host: '127.0.0.1',
+      port: 0,
+      shmName: null,
+      server: impl,
+      ...config,
+    },
+    { log: createLogger({ level: 'debug', json: false, write: (l) => logs.push(l) }) },
+  );
+  return {
+    streamer,
+    logs,
+    http: `http://127.0.0.1:${streamer.port}`,
+    ws: `ws://127.0.0.1:${streamer.port}`,
+  };
+}
+
+function au(data: Buffer): Buffer {
+  return data.subarray(0, data.length - 8);
+}
+
+describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
+  let streamer: Streamer | undefined;
+  afterEach(async () => {
+    await streamer?.stop('test over');
+    streamer = undefined;
+  });
+
+  it('gives a mid-stream client a first message that decodes, framed per contract 1', async () => {
+    const s = await start(impl);
+    streamer = s.streamer;
+    await waitFor('frames past the first IDR', () => s.streamer.metrics.frames.get() >= 40);
+    const client = await openClient(`${s.ws}/`);
+    await waitFor('a second of frames', () => client.messages.length >= 45);
+    const first = client.messages[0] as Client['messages'][number];
+    console.log(
+      `[${impl}] streamer late joiner: open → first message ${first.receivedAt - client.openedAt} ms`,
+    );
+    expect(findParameterSets(au(first.data))).toMatchObject({
+      sps: expect.any(Uint8Array),
+      pps: expect.any(Uint8Array),
+    });
+    expect(await ffmpegDecode(au(first.data))).toEqual({ errors: '', frames: 1 });
+    const messages = client.messages.slice();
+    expect(await ffmpegDecode(concat(messages.map((m) => au(m.data))))).toEqual({
+      errors: '',
+      frames: messages.length,
+    });
+    // Contract 1: Annex B before an 8-byte little-endian ms trailer close to the wall clock.
+    for (const [i, m] of messages.entries()) {
+      expect(m.data.readUInt32BE(0) === 1 || m.data.readUIntBE(0, 3) === 1).toBe(true);
+      expect(Number(m.data.readBigUInt64LE(m.data.length - 8))).toBe(m.timestampMs);
+      expect(Math.abs(m.receivedAt - m.timestampMs)).toBeLessThan(1000);
+      if (i > 0) expect(m.timestampMs).toBeGreaterThan((messages[i - 1] as typeof m).timestampMs);
+    }
+    client.ws.close();
+  });
+
+  it('serves HTTP and accepts WebSocket on any path of the same port', async () => {
+    const s = await start(impl, { shmName: `/cam_streamer_test_${process.pid}_${shmCount++}` });
+    streamer = s.streamer;
+    const client = await openClient(`${s.ws}/any/path?x=1`);
+    await waitFor('frames', () => client.messages.length > 0);
+    const api = await httpGet(`${s.http}/api/stream`);
+    expect(api.type).toBe('application/json');
+    expect(JSON.parse(api.body)).toMatchObject({
+      source: 'test',
+      width: 320,
+      height: 240,
+      fps: 30,
+      bitrateKbps: 500,
+      gop: 30,
+      codec: expect.stringMatching(/^avc1\.[0-9A-F]{6}$/),
+      clients: 1,
+      server: impl === 'uws' ? 'uWebSockets.js' : 'ws',
+      uptimeS: expect.any(Number),
+    });
+    expect(await httpGet(`${s.http}/healthz`)).toMatchObject({ status: 200, body: 'ok\n' });
+    const metrics = await httpGet(`${s.http}/metrics`);
+    expect(metrics.body).toMatch(/^cam_clients 1$/m);
+    expect(metrics.body).toMatch(/^cam_messages_sent_total [1-9]\d*$/m);
+    expect(metrics.body).toMatch(/^cam_fanout_seconds_count [1-9]\d*$/m);
+    expect(metrics.body).toMatch(/^cam_shm_frames_total [1-9]\d*$/m);
+    const page = await httpGet(`${s.http}/`);
+    expect(page).toMatchObject({ status: 200, type: 'text/html; charset=utf-8' });
+    expect((await httpGet(`${s.http}/no/such/file.js`)).status).toBe(404);
+    expect(s.logs.some((l) => /client connected address=127\.0\.0\.1 clients=1/.test(l))).toBe(
+      true,
+    );
+    client.ws.close();
+    await waitFor('the disconnect log line', () =>
+      s.logs.some((l) => l.includes('client disconnected')),
+    );
+  });
+
+  it('sends every frame to 50 clients at once', async () => {
+    const s = await start(impl);
+    streamer = s.streamer;
+    const reference = await openClient(s.ws);
+    const clients = await Promise.all(Array.from({ length: 50 }, () => openClient(s.ws)));
+    await waitFor('30 more frames at the last client', () =>
+      clients.every((c) => c.messages.length >= 30),
+    );
+    await s.streamer.stop('test over');
+    await Promise.all([reference, ...clients].map((c) => c.closed));
+    const all = reference.messages.map((m) => m.timestampMs);
+    for (const c of clients) {
+      const got = c.messages.map((m) => m.timestampMs);
+      const from = all.indexOf(got[0] as number);
+      expect(from).toBeGreaterThanOrEqual(0);
+      expect(got).toEqual(all.slice(from));
+    }
+    expect(s.streamer.metrics.drops.get('slow_client')).toBe(0);
+    expect(s.streamer.metrics.drops.get('backpressure')).toBe(0);
+  });
+
+  it('refuses a wrong token (401), a foreign Origin (403) and clients past the cap (503)', async () => {
+    const token = 'open-sesame-42';
+    const s = await start(impl, { token, allowOrigin: ['http://192.168.42.1'], maxClients: 2 });
+    streamer = s.streamer;
+    await expect(openClient(s.ws)).rejects.toMatchObject({ status: 401 });
+    await expect(openClient(`${s.ws}/?token=nope-nope-nope`)).rejects.toMatchObject({
+      status: 401,
+    });
+    await expect(
+      openClient(`${s.ws}/?token=${token}`, { headers: { origin: 'http://evil.example' } }),
+    ).rejects.toMatchObject({ status: 403 });
+    const byQuery = await openClient(`${s.ws}/?token=${token}`, {
+      headers: { origin: 'http://192.168.42.1' },
+    });
+    const byProtocol = await openClient(s.ws, { protocols: [token] });
+    expect(byProtocol.ws.protocol).toBe(token);
+    await waitFor(
+      'frames for both',
+      () => byQuery.messages.length > 0 && byProtocol.messages.length > 0,
+    );
+    await expect(openClient(`${s.ws}/?token=${token}`)).rejects.toMatchObject({ status: 503 });
+    expect((await httpGet(`${s.http}/api/stream`)).status).toBe(401);
+    expect((await httpGet(`${s.http}/api/stream?token=${token}`)).status).toBe(200);
+    const metrics = s.streamer.metrics;
+    expect([
+      metrics.rejected.get('401'),
+      metrics.rejected.get('403'),
+      metrics.rejected.get('503'),
+    ]).toEqual([2, 1, 1]);
+    expect(s.logs.filter((l) => l.includes('client refused'))).toHaveLength(4);
+  });
+
+  it('ignores small client messages and cuts off huge ones and garbage', async () => {
+    const s = await start(impl);
+    streamer = s.streamer;
+    const chatty = await openClient(s.ws);
+    chatty.ws.send('hello');
+    chatty.ws.send(Buffer.alloc(100));
+    await waitFor('the ignored messages', () => s.streamer.metrics.clientMessages.get() === 2);
+    const before = chatty.messages.length;
+    await waitFor('frames after them', () => chatty.messages.length > before + 3);
+
+    const huge = await openClient(s.ws);
+    huge.ws.send(Buffer.alloc(64 * 1024));
+    expect([1006, 1009]).toContain(await huge.closed);
+
+    const garbage = await rawClient(s.streamer.port);
+    const gone = new Promise((done) => garbage.on('close', done));
+    garbage.resume();
+    garbage.write(Buffer.from('this is not a websocket frame at all'));
+    await gone;
+    await waitFor(
+      'both counted as protocol',
+      () => s.streamer.metrics.disconnects.get('protocol') === 2,
+    );
+    expect(chatty.ws.readyState).toBe(chatty.ws.OPEN);
+    chatty.ws.close();
+  });
+
+  it('feeds the shm ring and, on stop, closes clients with 1001 and removes the segment', async () => {
+    const shmName = `/cam_streamer_test_${process.pid}_${shmCount++}`;
+    const s = await start(impl, { shmName });
+    streamer = s.streamer;
+    const reader = ShmReader.open(shmName, { start: 'newest-keyframe' });
+    const frame = await reader.next();
+    expect(frame?.keyframe).toBe(true);
+    expect(reader.streamInfo()).toMatchObject({
+      codec: expect.stringMatching(/^avc1\./),
+      width: 320,
+      height: 240,
+      fps: 30,
+    });
+    reader.close();
+    const client = await openClient(s.ws);
+    const reason = new Promise<string>((done) =>
+      client.ws.on('close', (_c, r) => done(r.toString())),
+    );
+    await s.streamer.stop('test over');
+    expect(await client.closed).toBe(1001);
+    expect(await reason).toBe('server shutting down');
+    expect(existsSync(`/dev/shm${shmName}`)).toBe(false);
+    expect(await s.streamer.done).toEqual({ ok: true, reason: 'test over' });
+  });
+});
