@@ -50,7 +50,7 @@ it.each([
     <script type="module">
       import { createPlayer } from '/embed/player.js';
       window.shownFrames = [];
-      window.camPlayer = createPlayer(document.getElementById('picture'), 'ws://${new URL(h.streamer.httpUrl).host}/', {
+      window.camPlayer = createPlayer(document.getElementById('picture'), '${h.streamer.wsUrl}', {
         onFrame: (f) => window.shownFrames.length < 10000 && window.shownFrames.push(f),
       });
     </script>`);
@@ -109,34 +109,31 @@ it('plays the Supervisor UI way: each whole message, trailer included, fed to jm
   await page.goto(`${h.streamer.httpUrl}/api/stream`);
   await page.setContent('<video id="supervisor" muted autoplay playsinline></video>');
   await page.addScriptTag({ path: require.resolve('jmuxer/dist/jmuxer.min.js') });
-  await page.evaluate(
-    (url) => {
-      const video = document.getElementById('supervisor') as HTMLVideoElement;
-      // The Supervisor UI's settings and feed, as the seed's users run it.
-      const { JMuxer } = window as unknown as {
-        JMuxer: new (o: object) => { feed(d: { video: Uint8Array }): void };
-      };
-      const jm = new JMuxer({
-        node: video,
-        mode: 'video',
-        flushingTime: 0,
-        fps: 30,
-        clearBuffer: true,
+  await page.evaluate((url) => {
+    const video = document.getElementById('supervisor') as HTMLVideoElement;
+    // The Supervisor UI's settings and feed, as the seed's users run it.
+    const { JMuxer } = window as unknown as {
+      JMuxer: new (o: object) => { feed(d: { video: Uint8Array }): void };
+    };
+    const jm = new JMuxer({
+      node: video,
+      mode: 'video',
+      flushingTime: 0,
+      fps: 30,
+      clearBuffer: true,
+    });
+    const seen = { shown: 0 };
+    Object.assign(window, { supervisor: seen });
+    const ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
+    ws.onmessage = (e) => jm.feed({ video: new Uint8Array(e.data as ArrayBuffer) });
+    const count = () =>
+      video.requestVideoFrameCallback(() => {
+        seen.shown++;
+        count();
       });
-      const seen = { shown: 0 };
-      Object.assign(window, { supervisor: seen });
-      const ws = new WebSocket(url);
-      ws.binaryType = 'arraybuffer';
-      ws.onmessage = (e) => jm.feed({ video: new Uint8Array(e.data as ArrayBuffer) });
-      const count = () =>
-        video.requestVideoFrameCallback(() => {
-          seen.shown++;
-          count();
-        });
-      count();
-    },
-    h.streamer.httpUrl.replace('http', 'ws'),
-  );
+    count();
+  }, h.streamer.wsUrl);
   const shown = () => page.evaluate('window.supervisor.shown') as Promise<number>;
   await page.waitForFunction('window.supervisor.shown > 60', undefined, { timeout: 15_000 });
   const first = await page.locator('#supervisor').screenshot();

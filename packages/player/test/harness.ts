@@ -1,16 +1,15 @@
-// One stream source and one Chromium per test file, started before its tests and stopped after.
+// One real streamer process and one Chromium per test file, started before its tests and stopped after.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { type Chromium, launchChromium } from './chromium';
-import { type H264Clip, makeClip } from './h264-fixture';
-import { startTestStreamer, type TestStreamer } from './test-streamer';
+import { type StreamerProcess, startStreamerProcess } from './streamer-process';
 
-export const viewerDir = fileURLToPath(new URL('../dist/viewer/', import.meta.url));
+const viewerDir = fileURLToPath(new URL('../dist/viewer/', import.meta.url));
 
 export interface Harness {
-  readonly streamer: TestStreamer;
+  readonly streamer: StreamerProcess;
   readonly browser: Chromium;
   /** Stops the stream source, runs `whileDown`, and starts the source again on the same port. */
   restartStreamer(whileDown: () => Promise<void>): Promise<void>;
@@ -20,16 +19,14 @@ export interface Harness {
 }
 
 export function useHarness(): Harness {
-  let clip: H264Clip;
-  let streamer: TestStreamer | undefined;
+  let streamer: StreamerProcess | undefined;
   let browser: Chromium | undefined;
   const lines: string[] = [];
   beforeAll(async () => {
     if (!existsSync(`${viewerDir}viewer.js`)) {
       throw new Error(`${viewerDir}viewer.js is missing: run \`pnpm --filter @cam/player build\``);
     }
-    clip = makeClip();
-    streamer = await startTestStreamer(clip, viewerDir);
+    streamer = await startStreamerProcess();
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -53,7 +50,7 @@ export function useHarness(): Harness {
       await started(streamer).stop();
       streamer = undefined;
       await whileDown();
-      streamer = await startTestStreamer(clip, viewerDir, port);
+      streamer = await startStreamerProcess(port);
     },
     async newPage() {
       const page = await started(browser).context.newPage();
