@@ -136,6 +136,7 @@ describe.each(IMPLEMENTATIONS)('fanout on %s', (impl) => {
     expect(slow.messages.length).toBeLessThan(i);
     const decoded = await ffmpegDecode(concat(slow.messages.map((m) => au(m.data))));
     expect(decoded).toEqual({ errors: '', frames: slow.messages.length });
+    expect(h.logs.some((l) => /client back at a keyframe .*reason=slow_client/.test(l))).toBe(true);
     slow.socket.destroy();
   });
 });

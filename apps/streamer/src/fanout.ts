@@ -31,6 +31,8 @@ interface Client {
   skipping: DropReason | null;
   /** When the client went over its buffer bound, or null while under it. */
   overSince: number | null;
+  /** Frames skipped in the current skipping episode, for the log line when it ends. */
+  skipped: number;
   /** Set when the server ends the connection, so the close is counted under this reason. */
   closeReason: DisconnectReason | null;
 }
@@ -75,7 +77,7 @@ export class Fanout {
 
   /** Starts a client: the cached GOP now, or live frames from the next keyframe. */
   add(peer: Peer): void {
-    const client: Client = { peer, skipping: null, overSince: null, closeReason: null };
+    const client: Client = { peer, skipping: null, overSince: null, skipped: 0, closeReason: null };
     this.clients.set(peer, client);
     if (!this.gopComplete) {
       client.skipping = 'waiting_for_keyframe';
@@ -113,6 +115,7 @@ export class Fanout {
           });
         }
         client.overSince ??= now;
+        client.skipped++;
         metrics.drops.inc(1, 'slow_client');
         if (now - client.overSince > stallTimeoutMs) this.cut(client, buffered);
         continue;
@@ -120,10 +123,19 @@ export class Fanout {
       client.overSince = null;
       if (client.skipping !== null) {
         if (!keyframe) {
+          client.skipped++;
           metrics.drops.inc(1, client.skipping);
           continue;
         }
+        if (client.skipped > 0) {
+          log.info('client back at a keyframe', {
+            address: client.peer.address,
+            skippedFrames: client.skipped,
+            reason: client.skipping,
+          });
+        }
         client.skipping = null;
+        client.skipped = 0;
       }
       this.deliver(client, message);
     }

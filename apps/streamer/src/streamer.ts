@@ -112,7 +112,10 @@ export class Streamer {
         log.error('camera error', { code: err.code, error: err.message }),
       );
       this.camera.on('close', () => {
-        if (!this.stopping) void this.shutdown({ ok: false, reason: 'camera closed' });
+        // Only a running streamer stops on its own; a failed start() cleans up by itself.
+        if (this.startedAt !== 0 && !this.stopping) {
+          void this.shutdown({ ok: false, reason: 'camera closed' });
+        }
       });
       if (config.shmName !== null) this.shm = ShmWriter.create(config.shmName);
       this.server = await startServer(config.host, config.port, this.handlers(viewer), {

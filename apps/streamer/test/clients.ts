@@ -129,25 +129,6 @@ export function stalledClient(
   });
 }
 
-/** A raw TCP client that upgrades and then writes `bytes` as they are (not WebSocket frames). */
-export function rawClient(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('error', () => {});
-    socket.once('connect', () => {
-      socket.write(
-        `GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-      );
-    });
-    socket.once('data', (head: Buffer) =>
-      head.toString().startsWith('HTTP/1.1 101')
-        ? resolve(socket)
-        : reject(new Error('no upgrade')),
-    );
-  });
-}
-
 export async function httpGet(
   url: string,
   headers: Record<string, string> = {},

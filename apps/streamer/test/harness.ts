@@ -30,7 +30,12 @@ export interface Harness {
 
 export async function startHarness(
   impl: 'uws' | 'ws',
-  options: { clientBufferBytes?: number; gopCacheBytes?: number; stallTimeoutMs?: number } = {},
+  options: {
+    clientBufferBytes?: number;
+    gopCacheBytes?: number;
+    stallTimeoutMs?: number;
+    idleTimeoutS?: number;
+  } = {},
 ): Promise<Harness> {
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', json: false, write: (l) => logs.push(l) });
@@ -68,7 +73,7 @@ export async function startHarness(
     },
     {
       maxClientMessageBytes: DEFAULT_CONFIG.maxClientMessageBytes,
-      idleTimeoutS: DEFAULT_CONFIG.idleTimeoutS,
+      idleTimeoutS: options.idleTimeoutS ?? DEFAULT_CONFIG.idleTimeoutS,
       maxBackpressureBytes: 2 * clientBufferBytes + gopCacheBytes,
     },
   );

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamerConfig } from '../src/config';
 import { createLogger } from '../src/log';
 import { type Streamer, startStreamer } from '../src/streamer';
-import { type Client, httpGet, openClient, rawClient, waitFor } from './clients';
+import { type Client, httpGet, openClient, stalledClient, waitFor } from './clients';
 import { concat, ffmpegDecode } from './h264';
 import { IMPLEMENTATIONS } from './harness';
 
@@ -184,11 +184,10 @@ describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
     huge.ws.send(Buffer.alloc(64 * 1024));
     expect([1006, 1009]).toContain(await huge.closed);
 
-    const garbage = await rawClient(s.streamer.port);
-    const gone = new Promise((done) => garbage.on('close', done));
+    const garbage = await stalledClient(s.streamer.port);
     garbage.resume();
-    garbage.write(Buffer.from('this is not a websocket frame at all'));
-    await gone;
+    garbage.socket.write(Buffer.from('this is not a websocket frame at all'));
+    await garbage.closed;
     await waitFor(
       'both counted as protocol',
       () => s.streamer.metrics.disconnects.get('protocol') === 2,
