@@ -1,0 +1,104 @@
+// The server under test, in its own process (forked by fanout.bench.mjs with an IPC channel):
+//   argv: kind clipPath   kind = streamer-uws | streamer-ws | peer-ws
+// It stamps each frame with process.hrtime as the camera hands it over (before the server
+// frames and sends it), keyed by the frame's capture time in ms: the value every client reads
+// back from the message trailer. It measures its own CPU (process.cpuUsage) and samples RSS and
+// the deepest client queue while measuring.
+//   parent → child: {type:'measure'}, {type:'report'}, {type:'close'}
+//   child → parent: {type:'ready', port, implementation}, {type:'report', ...}
+import { CLIP } from './clip.mjs';
+import { workspace } from './deps.mjs';
+import { startPeer } from './peer-ws.mjs';
+
+const SAMPLE_EVERY_MS = 500;
+const [kind, clipPath] = process.argv.slice(2);
+
+let publish = new Map();
+let maxMessageBytes = 0;
+let measuring = false;
+const stamp = (frame) => {
+  const now = process.hrtime.bigint();
+  if (!measuring) return;
+  maxMessageBytes = Math.max(maxMessageBytes, frame.data.length + 8);
+  // Two frames in one ms would make the key ambiguous: both are dropped from the join.
+  publish.set(frame.timestampMs, publish.has(frame.timestampMs) ? null : Number(now));
+};
+
+async function startStreamer(server) {
+  const { startStreamer } = await workspace('apps/streamer');
+  const streamer = await startStreamer({
+    source: `file:${clipPath}`,
+    fps: CLIP.fps,
+    server,
+    host: '127.0.0.1',
+    port: 0,
+    shmName: null, // the WebSocket path alone, as the peer has no ring to publish
+    maxClients: 1000,
+    logLevel: 'warn',
+  });
+  // Streamer keeps its camera private (TypeScript only): this bench reaches in to stamp frames
+  // before the streamer's own listener runs. A public 'frame' hook would make this cleaner.
+  streamer.camera.prependListener('frame', stamp);
+  const gauge = (name) => {
+    const line = streamer.metrics
+      .render()
+      .split('\n')
+      .find((l) => l.startsWith(`${name} `));
+    return Number(line?.split(' ')[1] ?? Number.NaN);
+  };
+  return {
+    port: streamer.port,
+    implementation: streamer.implementation,
+    clients: () => streamer.clients,
+    maxBufferedBytes: () => gauge('cam_client_buffered_bytes_max'),
+    stalledCuts: () => streamer.metrics.disconnects.get('stalled'),
+    close: () => streamer.stop('bench over'),
+  };
+}
+
+const server =
+  kind === 'peer-ws'
+    ? { ...(await startPeer(clipPath, CLIP.fps, stamp)), implementation: 'ws (plain broadcast)' }
+    : await startStreamer(kind === 'streamer-uws' ? 'uws' : 'ws');
+
+let cpuStart;
+let wallStart;
+let rss = [];
+let buffered = [];
+const sampler = setInterval(() => {
+  if (!measuring) return;
+  rss.push(process.memoryUsage.rss());
+  buffered.push(server.maxBufferedBytes());
+}, SAMPLE_EVERY_MS);
+
+process.on('message', async (msg) => {
+  if (msg.type === 'measure') {
+    publish = new Map();
+    maxMessageBytes = 0;
+    rss = [];
+    buffered = [];
+    measuring = true;
+    cpuStart = process.cpuUsage();
+    wallStart = process.hrtime.bigint();
+  } else if (msg.type === 'report') {
+    measuring = false;
+    const cpu = process.cpuUsage(cpuStart);
+    process.send({
+      type: 'report',
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system,
+      wallUs: Number(process.hrtime.bigint() - wallStart) / 1000,
+      publish: [...publish],
+      maxMessageBytes,
+      rss,
+      buffered,
+      clients: server.clients(),
+      stalledCuts: server.stalledCuts(),
+    });
+  } else if (msg.type === 'close') {
+    clearInterval(sampler);
+    await server.close();
+    process.disconnect();
+  }
+});
+process.send({ type: 'ready', port: server.port, implementation: server.implementation });

@@ -1,0 +1,32 @@
+// Percentiles and compact distributions for the fan-out, viewer and encoder benchmarks.
+
+/** Nearest-rank percentile of an ascending array (p in 0..100); null when empty. */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** count, p50, p99 and max of samples (any order). */
+export function summarize(samples) {
+  const sorted = Float64Array.from(samples).sort();
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1] : null,
+  };
+}
+
+/**
+ * Every sample kept, rounded to `step` (to 10 × step from 1000 steps up): [[value, count], ...]
+ * ascending. 10⁵ latencies become a few hundred pairs, the distribution intact at that step.
+ */
+export function histogram(samples, step) {
+  const counts = new Map();
+  for (const x of samples) {
+    const unit = x < 1000 * step ? step : 10 * step;
+    const key = Math.round(x / unit) * unit;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => a[0] - b[0]);
+}
