@@ -84,22 +84,19 @@ export interface Target {
 }
 
 /**
- * Where the addon may be, best first: the prebuild for this platform, arch and libc
- * (prebuilds/linux-riscv64/*.napi.musl.node — named by prebuildify --napi --tag-libc), an
- * untagged prebuild, then a local `node-gyp` build.
+ * Where the addon may be, best first: the prebuild for this platform, arch and libc (prebuildify
+ * --napi --tag-libc names it prebuilds/linux-riscv64/@cam+sdk-native.musl.node), one without a
+ * libc tag, then a local `node-gyp` build.
  */
 export function addonCandidates(root: string, target: Target): string[] {
   const dir = join(root, 'prebuilds', `${target.platform}-${target.arch}`);
-  const files = existsSync(dir)
-    ? readdirSync(dir).filter(
-        (f) => f.endsWith('.napi.node') || /\.napi\.(glibc|musl)\.node$/.test(f),
-      )
-    : [];
-  const tagged = files.filter((f) => f.endsWith(`.${target.libc}.node`));
-  const untagged = files.filter((f) => f.endsWith('.napi.node'));
-  return [...tagged, ...untagged]
-    .map((f) => join(dir, f))
-    .concat(join(root, 'build', 'Release', 'cam_camera.node'));
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.node')) : [];
+  const libcOf = (file: string) => file.split('.').find((tag) => tag === 'glibc' || tag === 'musl');
+  const prebuilds = [
+    ...files.filter((f) => libcOf(f) === target.libc),
+    ...files.filter((f) => libcOf(f) === undefined),
+  ];
+  return [...prebuilds.map((f) => join(dir, f)), join(root, 'build', 'Release', 'cam_camera.node')];
 }
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

