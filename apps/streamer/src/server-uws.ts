@@ -126,9 +126,23 @@ function start(uws: Uws): StartServer {
     app.any('/*', (res, req) => writeReply(res, handlers.http(readRequest(res, req))));
 
     return new Promise((resolve, reject) => {
-      app.listen(host, port, (listenSocket: us_listen_socket | false) => {
+      // Without LIBUS_LISTEN_EXCLUSIVE_PORT uSockets sets SO_REUSEPORT: a second streamer would
+      // bind the same port without an error and the kernel would split the clients between
+      // the two. (uws-pack's .d.ts lacks this value and the host + options overload.)
+      const exclusive = (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number })
+        .LIBUS_LISTEN_EXCLUSIVE_PORT;
+      const listen = app.listen as unknown as (
+        host: string,
+        port: number,
+        options: number,
+        cb: (listenSocket: us_listen_socket | false) => void,
+      ) => TemplatedApp;
+      listen.call(app, host, port, exclusive, (listenSocket) => {
         if (!listenSocket) {
-          reject(new Error(`cannot listen on ${host}:${port} (in use, or no such address)`));
+          // uSockets gives no reason code.
+          reject(
+            new Error(`cannot listen on ${host}:${port}: port in use or no such local address`),
+          );
           return;
         }
         const server: WebSocketServer = {

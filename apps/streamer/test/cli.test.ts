@@ -212,6 +212,38 @@ describe('cam-streamer CLI', () => {
     });
   });
 
+  it.each(['uws', 'ws'])(
+    'restarts after a SIGKILL on the same port and shm name, and refuses a second copy (%s)',
+    async (server) => {
+      const shmName = `/cam_cli_restart_${server}_${process.pid}`;
+      const args = ['--source', 'test', '--width', '320', '--height', '240', '--server', server];
+      const first = await startCli([...args, '--shm-name', shmName]);
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      expect(existsSync(`/dev/shm${shmName}`)).toBe(true); // left behind by the kill
+      const again = await startCli([...args, '--shm-name', shmName, '--port', String(first.port)]);
+      expect(again.port).toBe(first.port);
+      const twin = await runCli([
+        ...args,
+        '--shm-name',
+        'none',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(first.port),
+      ]);
+      expect(twin.code).toBe(1);
+      expect(twin.stderr).toMatch(
+        new RegExp(
+          `^cam-streamer: cannot listen on 127\\.0\\.0\\.1:${first.port}: (EADDRINUSE|port in use)[^\\n]*\\n$`,
+        ),
+      );
+      again.proc.kill('SIGTERM');
+      expect(await again.exited).toBe(0);
+      expect(existsSync(`/dev/shm${shmName}`)).toBe(false);
+    },
+  );
+
   it('streams a file: a mid-stream client decodes its very first message (uWebSockets.js, SIGINT)', async () => {
     const units = await makeH264({ frames: 60, gop: 30 });
     const file = join(dir, 'clip.h264');
