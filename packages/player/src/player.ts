@@ -228,7 +228,14 @@ class LivePlayer {
       return;
     }
     // A refused frame breaks the reference chain: nothing more until the next keyframe.
-    this.awaitingKeyframe = !this.sink.push(frame);
+    try {
+      this.awaitingKeyframe = !this.sink.push(frame);
+    } catch (e) {
+      // e.g. an SPS the decoder cannot be configured for: wait for the next keyframe
+      this.dropped++;
+      this.fail(e, `${this.decoder} frame ${this.received}`);
+      this.awaitingKeyframe = true;
+    }
   }
 
   private tick(): void {

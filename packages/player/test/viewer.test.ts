@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { pictureLuma, viewerStats, waitForShown } from './chromium';
 import { ms, useHarness } from './harness';
+import { startStreamerProcess } from './streamer-process';
 
 const h = useHarness();
 
@@ -76,4 +77,28 @@ describe.each(['webcodecs', 'jmuxer'] as const)('the viewer page with %s', (deco
     expect(await page.locator('#overlay').textContent()).toContain('playing, 1 reconnect');
     await page.close();
   });
+});
+
+it('passes ?token= from its URL on; without it the streamer refuses and the overlay says so', async () => {
+  const guarded = await startStreamerProcess(0, ['--token', 'open-sesame']);
+  try {
+    const page = await h.newPage();
+    await page.goto(`${guarded.httpUrl}/?decoder=jmuxer&token=open-sesame`);
+    await waitForShown(page, 30);
+    // jmuxer also read the fps from /api/stream, which wants the token too
+    expect((await viewerStats(page)).lastError).toBeNull();
+
+    const refused = await h.newPage();
+    await refused.goto(`${guarded.httpUrl}/?decoder=webcodecs`);
+    await refused.waitForFunction(() =>
+      document.getElementById('overlay')?.textContent?.includes('reconnecting in'),
+    );
+    const s = await viewerStats(refused);
+    expect(s.framesReceived).toBe(0);
+    expect(s.lastError).toMatch(/^websocket 127\.0\.0\.1:\d+: /);
+    await page.close();
+    await refused.close();
+  } finally {
+    await guarded.stop();
+  }
 });
