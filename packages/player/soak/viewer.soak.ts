@@ -62,7 +62,8 @@ it(`plays ${MINUTES} minutes through both decode paths without stalls or growing
       const list = samples[decoder] as Sample[];
       const s = await sample(page, list.at(-1)?.stats ?? null, round * (SAMPLE_MS / 1000));
       list.push(s);
-      h.report(
+      console.log(
+        // as it goes, so a long run shows its progress
         `${decoder.padEnd(9)} t=${String(s.atS).padStart(4)} s  shown ${String(s.shown).padStart(3)}  capture→shown p50 ${ms(s.p50)} p95 ${ms(s.p95)}  buffer ${s.buffered === null ? '–' : `${s.buffered.toFixed(1)} s`}  heap ${s.heapMb.toFixed(1)} MB  dropped ${s.stats.framesDropped}`,
       );
     }
