@@ -131,6 +131,10 @@ describe('parseCli', () => {
     expect(run(['--config', b], { CAM_CONFIG: a }).fps).toBe(12);
   });
 
+  it('takes flags after a leading -- (as pnpm start -- passes them)', () => {
+    expect(run(['--', '--fps', '12']).fps).toBe(12);
+  });
+
   it('ignores empty env variables', () => {
     expect(run([], { CAM_FPS: '' }).fps).toBe(30);
   });

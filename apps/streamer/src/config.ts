@@ -416,9 +416,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
     version: { type: 'boolean' },
   };
   for (const o of cliOptions) spec[o.flag] = { type: o.key === 'logJson' ? 'boolean' : 'string' };
+  // `pnpm start -- --fps 15` hands the `--` through (npm drops it); it ends no options here.
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new ConfigError(cliParseMessage(err as Error & { code?: string }));
   }
