@@ -31,6 +31,14 @@ class CamSink {
   // Counts `count` frames lost before delivery for `reason` (a stats key).
   virtual void dropped(const char *reason, uint64_t count) = 0;
   virtual void encodeTime(double ms) = 0;
+
+  // Delivers an encoded frame; one the encoder skipped (empty) is counted instead. Returns
+  // false when the consumer is gone.
+  bool offer(std::unique_ptr<CamFrame> frame) {
+    if (!frame->data.empty()) return deliver(std::move(frame));
+    dropped("encoderSkip", 1);
+    return true;
+  }
 };
 
 // The stop request, waitable with a deadline so a paced backend wakes at once on close().
@@ -82,6 +90,11 @@ class CamSource {
 
 // Milliseconds since the Unix epoch: the capture timestamps of the wire format.
 int64_t camWallClockMs();
+
+// Encodes `picture` (captured at frame.timestampMs) into `frame`, reporting the time it took
+// to `sink`. False with `error` set when the encoder fails.
+bool camEncodeFrame(CamOpenH264 &encoder, const cam_i420 &picture, bool forceKeyframe,
+                    CamFrame &frame, CamSink &sink, std::string &error);
 
 std::unique_ptr<CamSource> camMakeTestSource(const CamEncoderConfig &config, std::string &error);
 

@@ -1,14 +1,6 @@
 // The `test` backend: a synthetic camera drawing a moving pattern with the frame number and
 // capture time in the picture, encoded by OpenH264 at a constant frame rate.
-#include <time.h>
-
 #include "cam_source.h"
-
-int64_t camWallClockMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 namespace {
 
@@ -41,20 +33,13 @@ class TestSource : public CamSource {
       int64_t now = camWallClockMs();
       cam_draw_test_pattern(&picture_, sequence, now);
       auto frame = std::make_unique<CamFrame>();
-      auto t0 = clock::now();
-      if (!encoder_->encode(picture_, now, takeKeyframeRequest(), frame->data,
-                            frame->keyframe, error)) {
-        return error;
-      }
-      sink.encodeTime(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
       frame->timestampMs = now;
       frame->sequence = sequence++;
       next += interval;
-      if (frame->data.empty()) {
-        sink.dropped("encoderSkip", 1);
-      } else if (!sink.deliver(std::move(frame))) {
-        return "";
+      if (!camEncodeFrame(*encoder_, picture_, takeKeyframeRequest(), *frame, sink, error)) {
+        return error;
       }
+      if (!sink.offer(std::move(frame))) return "";
     }
     return "";
   }

@@ -217,11 +217,7 @@ class V4l2Source : public CamSource {
       bool ok = encodeBuffer(buffers_[buf.index].first, buf.bytesused, *frame, sink, error);
       if (xioctl(fd_, VIDIOC_QBUF, &buf) < 0) return errnoError(path_, "VIDIOC_QBUF", errno).message;
       if (!ok) return error;
-      if (frame->data.empty()) {
-        sink.dropped("encoderSkip", 1);
-      } else if (!sink.deliver(std::move(frame))) {
-        return "";
-      }
+      if (!sink.offer(std::move(frame))) return "";
     }
     return "";
   }
@@ -258,10 +254,7 @@ class V4l2Source : public CamSource {
       return false;
     }
     cam_yuyv_to_i420(data, stride_, &picture_);
-    auto t0 = std::chrono::steady_clock::now();
-    bool ok = encoder_->encode(picture_, frame.timestampMs, takeKeyframeRequest(), frame.data, frame.keyframe, error);
-    sink.encodeTime(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    return ok;
+    return camEncodeFrame(*encoder_, picture_, takeKeyframeRequest(), frame, sink, error);
   }
 
   // Best effort: UVC H.264 cameras differ in how (and whether) an IDR can be forced.

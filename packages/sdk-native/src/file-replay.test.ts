@@ -2,10 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitNalUnits } from '@cam/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../test/errors.js';
 import { decodeH264 } from '../test/ffmpeg.js';
 import { type Fixtures, fixtures } from '../test/fixtures.js';
 import { type EncodedFrame, openCamera } from './camera.js';
-import { CameraError } from './errors.js';
 import { readRecording, splitAccessUnits } from './file-replay.js';
 
 let files: Fixtures;
@@ -18,15 +18,6 @@ beforeAll(() => {
   sliced = files.make('sliced.h264', 12, 'keyint=6:min-keyint=6:scenecut=0:slices=3');
 });
 afterAll(() => files.remove());
-
-async function rejection(promise: Promise<unknown>): Promise<CameraError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CameraError);
-  return error as CameraError;
-}
 
 describe('splitAccessUnits', () => {
   it('gives one access unit per picture, parameter sets grouped with the IDR', () => {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CameraError } from './errors.js';
+import { thrown } from '../test/errors.js';
 import { CAMERA_DEFAULTS, parseSource, resolveOptions } from './options.js';
-
-function errorOf(fn: () => unknown): CameraError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CameraError);
-    return error as CameraError;
-  }
-  throw new Error('expected a CameraError');
-}
 
 describe('parseSource', () => {
   it('accepts every documented form', () => {
@@ -22,7 +12,7 @@ describe('parseSource', () => {
   });
 
   it.each(['', 'camera', 'file:', 'v4l2:', 'TEST', 42])('rejects %j naming source', (source) => {
-    const error = errorOf(() => parseSource(source));
+    const error = thrown(() => parseSource(source));
     expect(error.code).toBe('INVALID_PARAMETER');
     expect(error.parameter).toBe('source');
   });
@@ -66,7 +56,7 @@ describe('resolveOptions', () => {
     ['gop', { gop: 0 }, /1 to 3600/],
     ['source', { source: 'rtsp://x' }, /unknown source/],
   ])('rejects bad %s %j', (parameter, bad, message) => {
-    const error = errorOf(() => resolveOptions({ source: 'test', ...bad }));
+    const error = thrown(() => resolveOptions({ source: 'test', ...bad }));
     expect(error.code).toBe('INVALID_PARAMETER');
     expect(error.parameter).toBe(parameter);
     expect(error.message).toMatch(message);

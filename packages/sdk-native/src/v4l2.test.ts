@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { thrown } from '../test/errors.js';
 import { openCamera } from './camera.js';
-import { CameraError } from './errors.js';
 import type { V4l2Device, V4l2Format } from './native.js';
 import { chooseFormat, pickSize, probeDevice } from './v4l2.js';
 
@@ -29,16 +29,6 @@ const device = (formats: V4l2Format[]): V4l2Device => ({
 
 const dir = mkdtempSync(join(tmpdir(), 'cam-v4l2-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function thrown(fn: () => unknown): CameraError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CameraError);
-    return error as CameraError;
-  }
-  throw new Error('expected a CameraError');
-}
 
 describe('pickSize', () => {
   it('takes the exact size when offered, else the nearest by area', () => {
