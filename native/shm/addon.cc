@@ -171,7 +171,7 @@ class Reader : public Napi::ObjectWrap<Reader> {
       double *out = info[0].As<Napi::Float64Array>().Data();
       out[0] = (double)f.seq;
       out[1] = (double)f.timestamp_ms;
-      out[2] = (double)(f.publish_ns / 1000u);
+      out[2] = (double)f.publish_ns / 1000.0;
       out[3] = f.length;
       out[4] = f.flags;
       out[5] = f.slot;

@@ -26,7 +26,8 @@ export interface ShmFrame {
   /** The access unit, a view into the shared memory (zero copy). Read-only memory: writing to
    *  it crashes the process. Check isValid() after using it, or use copy(). */
   readonly data: Uint8Array;
-  /** CLOCK_MONOTONIC µs when the writer published it (compare with process.hrtime). */
+  /** CLOCK_MONOTONIC µs (with ns fraction) when the writer published it; compare with
+   *  process.hrtime.bigint() to measure delivery latency. */
   readonly publishedUs: number;
   /** True if the writer has not overwritten the frame since it was read: what was read from
    *  `data` before this call is the frame as published. */
