@@ -51,6 +51,7 @@ export class Streamer {
   private startedAt = 0;
   private lastFrameAt = 0;
   private stopping: Promise<void> | null = null;
+  private released = false;
 
   constructor(config: Partial<StreamerConfig> = {}, options: StreamerOptions = {}) {
     this.config = resolveConfig(config);
@@ -170,18 +171,16 @@ export class Streamer {
     return this.stopping;
   }
 
+  /** Closes what start() opened, once (a failed start and a later stop() both call it). */
   private async release(): Promise<void> {
-    const server = this.server;
-    const camera = this.camera;
-    const shm = this.shm;
-    this.server = null;
-    this.shm = null;
-    await server?.close();
-    if (camera) {
-      camera.removeAllListeners('frame');
-      await camera.close();
+    if (this.released) return;
+    this.released = true;
+    await this.server?.close();
+    if (this.camera) {
+      this.camera.removeAllListeners('frame');
+      await this.camera.close();
     }
-    shm?.close();
+    this.shm?.close();
   }
 
   private handlers(viewer: ReturnType<typeof loadViewer>): ServerHandlers {
