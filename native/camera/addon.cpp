@@ -24,6 +24,13 @@ Napi::Error camError(Napi::Env env, const std::string &code, const std::string &
   return error;
 }
 
+// A JavaScript exception thrown by a callback we called from native code (a throwing 'frame'
+// listener) would otherwise be swallowed by Node-API with a deprecation warning: raise it as an
+// uncaught exception, as an EventEmitter emitting from an I/O callback would.
+void rethrowPending(Napi::Env env) {
+  if (env.IsExceptionPending()) napi_fatal_exception(env, env.GetAndClearPendingException().Value());
+}
+
 int intParam(const Napi::Object &params, const char *name) {
   return params.Get(name).As<Napi::Number>().Int32Value();
 }
@@ -143,6 +150,7 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
     Napi::Value error = env.Undefined();
     if (!camera->error_.empty()) error = camError(env, "CAPTURE_FAILED", camera->error_).Value();
     camera->onEnd_.Call({error});
+    rethrowPending(env);
     camera->onEnd_.Reset();
     camera->Unref();
   }
@@ -213,6 +221,7 @@ void callJs(Napi::Env env, Napi::Function onFrame, NativeCamera *, CamFrame *fra
   onFrame.Call({data, Napi::Number::New(env, static_cast<double>(frame->timestampMs)),
                 Napi::Boolean::New(env, frame->keyframe),
                 Napi::Number::New(env, static_cast<double>(frame->sequence))});
+  rethrowPending(env);
 }
 
 Napi::Value encoderVersion(const Napi::CallbackInfo &info) {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { splitNalUnits } from '@cam/protocol';
 import { describe, expect, it } from 'vitest';
 import { decodeH264 } from '../test/ffmpeg.js';
@@ -142,6 +143,24 @@ describe('test source', () => {
     const count = camera.stats().frames;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(camera.stats().frames).toBe(count);
+  });
+});
+
+describe('listener exceptions', () => {
+  it('are raised as uncaught exceptions, not swallowed by the native callback', () => {
+    // A real process on the built package: the exception must end it like any uncaught one.
+    const dist = new URL('../dist/index.js', import.meta.url).href;
+    const script = [
+      `import { openCamera } from ${JSON.stringify(dist)};`,
+      "const camera = await openCamera({ source: 'test', width: 64, height: 48 });",
+      "camera.once('frame', () => { throw new Error('listener bug'); });",
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(child.stderr).toContain('Error: listener bug');
+    expect(child.status).toBe(1);
   });
 });
 
