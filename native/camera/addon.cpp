@@ -95,9 +95,14 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
     if (kind == "v4l2") {
       CamV4l2Config v4l2{params.Get("path").As<Napi::String>(),
                          params.Get("fourcc").As<Napi::String>(), config};
-      if (v4l2.fourcc == "H264") encoder_ = "camera (H.264 passthrough)";
-      else CamOpenH264::version(encoder_, ignored);
-      return camMakeV4l2Source(v4l2, actual_, failure);
+      auto source = camMakeV4l2Source(v4l2, actual_, failure);
+      if (v4l2.fourcc == "H264") {
+        encoder_ = "camera (H.264 passthrough)";
+        actual_.bitrateKbps = actual_.gop = 0;  // the camera's own choice, unknown here
+      } else {
+        CamOpenH264::version(encoder_, ignored);
+      }
+      return source;
     }
 #ifdef CAM_WITH_SOPHGO
     if (kind == "sophgo") {
@@ -182,6 +187,8 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
     out.Set("width", actual_.width);
     out.Set("height", actual_.height);
     out.Set("fps", actual_.fps);
+    out.Set("bitrateKbps", actual_.bitrateKbps);
+    out.Set("gop", actual_.gop);
     out.Set("encoder", encoder_);
     return out;
   }

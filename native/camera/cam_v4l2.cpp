@@ -137,7 +137,8 @@ class V4l2Source : public CamSource {
     actual = config.encoder;
     actual.width = static_cast<int>(fmt.fmt.pix.width);
     actual.height = static_cast<int>(fmt.fmt.pix.height);
-    stride_ = static_cast<int>(fmt.fmt.pix.bytesperline);
+    // Some drivers leave bytesperline 0 for packed formats: then lines are not padded.
+    stride_ = fmt.fmt.pix.bytesperline ? static_cast<int>(fmt.fmt.pix.bytesperline) : 2 * actual.width;
     if (!passthrough_ && (actual.width % 2 || actual.height % 2)) {
       error = {"DEVICE_UNSUPPORTED_FORMAT", "v4l2 " + path_ + ": the driver chose an odd size " +
                                                 std::to_string(actual.width) + "x" + std::to_string(actual.height)};

@@ -31,7 +31,9 @@ export interface CameraInfo {
   width: number;
   height: number;
   fps: number;
+  /** The encoder's target; a replayed file's average; 0 when a V4L2 H.264 camera decides. */
   bitrateKbps: number;
+  /** Frames between IDRs; 0 when the camera decides (V4L2 H.264 passthrough). */
   gop: number;
   /** What produces the H.264, e.g. 'OpenH264 2.3.1' or 'camera (H.264 passthrough)'. */
   encoder: string;
@@ -147,9 +149,8 @@ export function nativeProducer(
     } catch (error) {
       throw fromNative(error, `camera ${describe.source}`);
     }
-    const { bitrateKbps, gop } = params;
     return {
-      info: { ...describe, ...handle.describe(), bitrateKbps, gop },
+      info: { ...describe, ...handle.describe() },
       requestKeyframe: () => handle.requestKeyframe(),
       stats: () => handle.stats(),
       close: () => handle.close(),

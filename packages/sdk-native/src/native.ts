@@ -14,7 +14,14 @@ export interface NativeCameraHandle {
   requestKeyframe(): void;
   stats(): NativeStats;
   /** What the backend runs at: a V4L2 driver may grant another size or rate than asked. */
-  describe(): { width: number; height: number; fps: number; encoder: string };
+  describe(): {
+    width: number;
+    height: number;
+    fps: number;
+    bitrateKbps: number;
+    gop: number;
+    encoder: string;
+  };
   close(): void;
 }
 
