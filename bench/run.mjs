@@ -78,12 +78,13 @@ for (const name of wanted.length ? wanted : available) {
   ctx.log(`${name}: running`);
   const started = Date.now();
   try {
-    const { rows, samples } = await mod.run(ctx);
-    for (const row of rows) {
+    const { rows: raw, samples } = await mod.run(ctx);
+    const rows = raw.map((row) => {
       const ratio = row.peer ? row.ours / row.peer : null;
       const pass = row.limit !== undefined && ratio !== null ? ratio <= row.limit : row.pass;
-      table.push({ ...row, ratio, pass });
-    }
+      return { ...row, ratio, pass };
+    });
+    table.push(...rows);
     const results = join(here, 'results');
     mkdirSync(results, { recursive: true });
     const record = { name, machine: machine(), durationMs: Date.now() - started, rows, samples };
