@@ -12,17 +12,20 @@ static size_t cam_find_start(const uint8_t *d, size_t len, size_t from) {
 
 int cam_annexb_next(const uint8_t *data, size_t len, size_t *pos, const uint8_t **nal,
                     size_t *nal_len) {
-  size_t sc = cam_find_start(data, len, *pos);
-  if (sc >= len) return 0;
-  size_t begin = sc + 3;
-  size_t end = cam_find_start(data, len, begin);
-  *pos = end;
-  /* The zero byte of a following 4-byte start code (and trailing zeros) belongs to no NAL. */
-  while (end > begin && data[end - 1] == 0) end--;
-  if (end == begin) return cam_annexb_next(data, len, pos, nal, nal_len);
-  *nal = data + begin;
-  *nal_len = end - begin;
-  return 1;
+  for (;;) {
+    size_t sc = cam_find_start(data, len, *pos);
+    if (sc >= len) return 0;
+    size_t begin = sc + 3;
+    size_t end = cam_find_start(data, len, begin);
+    *pos = end;
+    /* The zero byte of a following 4-byte start code (and trailing zeros) belongs to no NAL. */
+    while (end > begin && data[end - 1] == 0) end--;
+    if (end > begin) {
+      *nal = data + begin;
+      *nal_len = end - begin;
+      return 1;
+    }
+  }
 }
 
 uint32_t cam_annexb_types(const uint8_t *data, size_t len) {
