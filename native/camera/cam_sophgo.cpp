@@ -2,9 +2,10 @@
 // component of Seeed's sscma-example-sg200x (components/sophgo/video, over the Sophgo CVI MPI):
 // channel 0, H.264, CBR, which the seed camera-streamer uses too.
 //
-// UNTESTED: compiled only when SG200X_SDK_PATH is set at build time (binding.gyp), which no
-// machine of ours has. Written against the seed's public sources; it has never run. Whoever
-// first builds it with the SDK must run the sdk-native tests' checks by hand on a board.
+// UNTESTED: built only when SG200X_SDK_PATH is set (binding.gyp), which no machine of ours has.
+// Written against the seed's public sources; it has been compiled (not linked) against the
+// public headers of sophgo/cvi_mpi (release 2025.01.10) and the seed's video component, and has
+// never run. Whoever first builds it with the SDK must check its stream on a board by hand.
 #include <cvi_venc.h>
 #include <linux/cvi_comm_venc.h>
 

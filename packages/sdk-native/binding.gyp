@@ -26,6 +26,8 @@
       "conditions": [
         ["sophgo==1", {
           "defines": ["CAM_WITH_SOPHGO", "__CV181X__"],
+          # The SDK's headers paste macros into string literals ("..."msg), which C++11 warns of.
+          "cflags_cc": ["-Wno-literal-suffix"],
           "sources": [
             "../../native/camera/cam_sophgo.cpp",
             "<!@(node scripts/sophgo-gyp.cjs sources)"
