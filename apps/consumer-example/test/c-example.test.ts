@@ -74,6 +74,52 @@ describe('C example consumer', () => {
     expect(decoded.split('\n').filter((l) => l && !l.startsWith('#'))).toHaveLength(40);
   });
 
+  it('reports a writer that went away and follows the next one (new epoch)', async () => {
+    const aus = encodeH264(6, 3);
+    const name = segmentName();
+    const first = ShmWriter.create(name, { totalBytes: 1 << 20, slots: 8 });
+    const firstEpoch = first.stats().epoch;
+    const child = spawn(binary, ['-n', '6', '-s', 'oldest', name]);
+    let stdout = '';
+    const seen = (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => stdout.includes(text) && resolve();
+        child.stdout.on('data', check);
+        check();
+      });
+    child.stdout.on('data', (d) => {
+      stdout += String(d);
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    for (const au of aus.slice(0, 3)) first.publish(au.data, Date.now(), au.keyframe);
+    await seen('frame seq=3 ');
+    first.close();
+    await seen('writer-dead reason=closed');
+    const second = ShmWriter.create(name, { totalBytes: 1 << 20, slots: 8 });
+    for (const au of aus.slice(3)) second.publish(au.data, Date.now(), au.keyframe);
+    expect(await exited).toBe(0);
+    second.close();
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((l) =>
+        l.replace(/ (bytes|lost|latency_ms|wake_us|width|height|fps|sps_bytes|pps_bytes)=\S+/g, ''),
+      );
+    expect(events).toEqual([
+      `info codec=- epoch=${firstEpoch}`,
+      'frame seq=1 key=1',
+      'frame seq=2 key=0',
+      'frame seq=3 key=0',
+      'writer-dead reason=closed',
+      `resync epoch=${second.stats().epoch}`,
+      `info codec=- epoch=${second.stats().epoch}`,
+      'frame seq=1 key=1',
+      'frame seq=2 key=0',
+      'frame seq=3 key=0',
+      'summary frames=6 overwritten=0 keyframes=2',
+    ]);
+  });
+
   it('fails with a message naming a missing segment', async () => {
     const name = segmentName();
     const { code, stderr } = await run(binary, [name]);
