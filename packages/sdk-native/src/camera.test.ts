@@ -99,7 +99,11 @@ describe('test source', () => {
       expect(keyframe).toBeGreaterThan(0);
       expect(keyframe).toBeLessThanOrEqual(first);
     }
-    expect(frames.filter((f) => f.keyframe)).toHaveLength(1 + requests.length);
+    // One IDR to start and one per request, unless JavaScript fell so far behind that frames
+    // were dropped, which asks for a keyframe of its own.
+    const keyframes = frames.filter((f) => f.keyframe).length;
+    if (camera.stats().droppedReasons.queueFull) expect(keyframes).toBeGreaterThan(requests.length);
+    else expect(keyframes).toBe(1 + requests.length);
     expect((await decodeH264(frames.map((f) => f.data))).errors).toBe('');
   });
 
