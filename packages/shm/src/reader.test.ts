@@ -1,17 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Child, removeSegment, segmentName } from '../test/helpers';
+import { describe, expect, it } from 'vitest';
+import { Child, segmentsOfThisTest } from '../test/helpers';
 import { ShmError, type ShmFrame, ShmReader, ShmWriter, shmLayout } from './index';
 
-const names: string[] = [];
-function name(): string {
-  const n = segmentName();
-  names.push(n);
-  return n;
-}
-afterEach(() => {
-  for (const n of names.splice(0)) removeSegment(n);
-});
+const name = segmentsOfThisTest();
 
 const small = { totalBytes: 1 << 18, slots: 8 };
 // A small Annex B access unit (one non-IDR slice NAL) whose body identifies the frame.

@@ -1,18 +1,10 @@
 import { statSync } from 'node:fs';
 import { findParameterSets } from '@cam/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import { encodeH264, removeSegment, segmentName } from '../test/helpers';
+import { describe, expect, it } from 'vitest';
+import { encodeH264, segmentsOfThisTest } from '../test/helpers';
 import { ShmError, ShmReader, ShmWriter, shmLayout } from './index';
 
-const names: string[] = [];
-function name(): string {
-  const n = segmentName();
-  names.push(n);
-  return n;
-}
-afterEach(() => {
-  for (const n of names.splice(0)) removeSegment(n);
-});
+const name = segmentsOfThisTest();
 
 function expectShmError(fn: () => unknown, code: string, text: RegExp): void {
   try {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { splitNalUnits } from '@cam/protocol';
+import { afterEach } from 'vitest';
 
 let counter = 0;
 
@@ -17,6 +18,19 @@ export function segmentName(): string {
 
 export function removeSegment(name: string): void {
   rmSync(`/dev/shm${name}`, { force: true });
+}
+
+/** For a test file: returns a maker of unique names whose segments are removed after each test. */
+export function segmentsOfThisTest(): () => string {
+  const names: string[] = [];
+  afterEach(() => {
+    for (const n of names.splice(0)) removeSegment(n);
+  });
+  return () => {
+    const n = segmentName();
+    names.push(n);
+    return n;
+  };
 }
 
 export type Line = { event: string } & Record<string, unknown>;
