@@ -66,16 +66,19 @@ export interface ShmReaderEvents {
 }
 
 const START_CODES: Record<ShmStart, number> = { next: 0, oldest: 1, 'newest-keyframe': 2 };
-// Out-slots of NativeReader.tryNext.
-const SEQ = 0;
-const TIMESTAMP = 1;
-const PUBLISHED = 2;
-const LENGTH = 3;
-const FLAGS = 4;
-const SLOT = 5;
-const LOCK = 6;
-const LOST = 7;
-const OFFSET = 8;
+
+// What NativeReader.tryNext writes into its Float64Array, in order.
+type TryNextOut = [
+  seq: number,
+  timestampMs: number,
+  publishedUs: number,
+  length: number,
+  flags: number,
+  slot: number,
+  lock: number,
+  lost: number,
+  offset: number,
+];
 
 class Frame implements ShmFrame {
   constructor(
@@ -184,22 +187,24 @@ export class ShmReader extends EventEmitter<ShmReaderEvents> implements AsyncIte
   }
 
   #frame(reader: NativeReader): ShmFrame {
-    const o = this.#out;
-    const lost = o[LOST] as number;
+    const [seq, timestampMs, publishedUs, length, flags, slot, lock, lost, offset] = this
+      .#out as unknown as TryNextOut;
     this.#received++;
     this.#lost += lost;
     this.#dead = false;
+    const keyframe = (flags & addon().layout.flagKeyframe) !== 0;
+    const data = new Uint8Array(reader.buffer, offset, length);
     return new Frame(
       reader,
-      o[SEQ] as number,
+      seq,
       this.#epoch,
-      o[TIMESTAMP] as number,
-      ((o[FLAGS] as number) & addon().layout.flagKeyframe) !== 0,
+      timestampMs,
+      keyframe,
       lost,
-      new Uint8Array(reader.buffer, o[OFFSET], o[LENGTH]),
-      o[PUBLISHED] as number,
-      o[SLOT] as number,
-      o[LOCK] as number,
+      data,
+      publishedUs,
+      slot,
+      lock,
       this.name,
     );
   }
