@@ -137,6 +137,24 @@ describe('test source', () => {
     expect(decoded.frames).toBe(frames.length);
   });
 
+  it('never skips frames to hold the bitrate, even far below what the picture needs', async () => {
+    // 64 kbit/s cannot carry this pattern at 60 fps: OpenH264 with frame skipping on drops
+    // nearly every frame here. Bounded by a timer too, so a skipping encoder fails, not hangs.
+    const camera = await openCamera({
+      source: 'test',
+      width: 320,
+      height: 240,
+      fps: 60,
+      bitrateKbps: 64,
+      gop: 3600,
+    });
+    const limit = setTimeout(() => void camera.close(), 10_000);
+    const { frames } = await collect(camera, 60);
+    clearTimeout(limit);
+    expect(camera.stats().droppedReasons.encoderSkip).toBeUndefined();
+    expect(frames.length).toBeGreaterThanOrEqual(60);
+  });
+
   it('close() resolves once, after the close event, and stops frames', async () => {
     const camera = await openCamera({ source: 'test', width: 64, height: 48, fps: 60 });
     let closed = 0;
