@@ -70,6 +70,7 @@ describe('ShmReader', () => {
     expect((await take(next, 1))[0]?.seq).toBe(6);
     for (const r of [oldest, key, next]) r.close();
     expect(() => ShmReader.open(n, { start: 'middle' as 'next' })).toThrow(/start must be/);
+    expect(() => ShmReader.open(n, { start: 'toString' as 'next' })).toThrow(/start must be/);
     w.close();
   });
 

@@ -133,7 +133,7 @@ export class ShmReader extends EventEmitter<ShmReaderEvents> implements AsyncIte
 
   static open(name: string = DEFAULT_SHM_NAME, options: ShmReaderOptions = {}): ShmReader {
     const start = options.start ?? 'next';
-    if (!(start in START_CODES)) {
+    if (!Object.hasOwn(START_CODES, start)) {
       throw new ShmError(
         'INVALID_ARGUMENT',
         `shm open ${name}: start must be next, oldest or newest-keyframe, got ${start}`,

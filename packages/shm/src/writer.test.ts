@@ -54,11 +54,13 @@ describe('ShmWriter', () => {
 
   it('gives a configured group read access (mode 0640)', () => {
     const n = name();
-    const w = ShmWriter.create(n, { totalBytes: 1 << 16, slots: 4, group: 'nogroup' });
-    const st = statSync(`/dev/shm${n}`);
-    expect(st.mode & 0o777).toBe(0o640);
-    expect(st.gid).toBe(65534);
-    w.close();
+    for (const group of ['nogroup', 65534]) {
+      const w = ShmWriter.create(n, { totalBytes: 1 << 16, slots: 4, group });
+      const st = statSync(`/dev/shm${n}`);
+      expect(st.mode & 0o777).toBe(0o640);
+      expect(st.gid).toBe(65534);
+      w.close();
+    }
     expectShmError(
       () => ShmWriter.create(name(), { group: 'no-such-group-here' }),
       'INVALID_ARGUMENT',
@@ -122,6 +124,22 @@ describe('ShmWriter', () => {
       /keyframe is not Annex B/,
     );
     expect(w.stats().rejected).toBe(1);
+    w.close();
+  });
+
+  it('rejects a keyframe whose SPS does not fit the header, and writes nothing', () => {
+    const w = ShmWriter.create(name(), { totalBytes: 1 << 16, slots: 4 });
+    const nal = (header: number, size: number) => [
+      0,
+      0,
+      0,
+      1,
+      header,
+      ...new Array(size).fill(0x11),
+    ];
+    const au = new Uint8Array([...nal(0x67, 1100), ...nal(0x68, 4), ...nal(0x65, 64)]);
+    expectShmError(() => w.publish(au, 1, true), 'PARAMETER_SET_TOO_LARGE', /SPS \(1101 B\)/);
+    expect(w.stats()).toMatchObject({ published: 0, rejected: 1, writeSeq: 0 });
     w.close();
   });
 
