@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "cam_shm.h"
+#include "../include/cam_shm.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 /* The writer side of the camstream shm ring (layout and protocol: native/include/cam_shm.h). */
 #define _GNU_SOURCE
-#include "cam_shm.h"
+#include "../include/cam_shm.h"
 
 #include <limits.h>
 #include <sys/file.h>

@@ -5,10 +5,7 @@
     {
       "target_name": "cam_shm",
       "sources": ["../../native/shm/addon.cc", "../../native/shm/cam_shm_writer.c"],
-      "include_dirs": [
-        "<!(node -p \"require('node-addon-api').include_dir\")",
-        "../../native/include"
-      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags": ["-O2", "-Wall", "-Wextra"],
       "cflags_c": ["-std=gnu11"],
