@@ -78,13 +78,15 @@ void cam_draw_test_pattern(cam_i420 *pic, uint64_t sequence, int64_t capture_tim
     uint8_t *row = pic->y + (size_t)y * w;
     for (int x = 0; x < w; x++) row[x] = (uint8_t)(32 + ((x + y + shift) & 127) + ((x >> 5) & 1) * 64);
   }
-  /* Eight vertical colour bars that scroll the other way. */
-  for (int y = 0; y < ch; y++) {
-    for (int x = 0; x < cw; x++) {
-      unsigned bar = (unsigned)(((x * 8) / cw + 8 - (sequence / 8) % 8) % 8);
-      pic->u[(size_t)y * cw + x] = (uint8_t)(bar & 1 ? 200 : 56) + (uint8_t)(bar * 4);
-      pic->v[(size_t)y * cw + x] = (uint8_t)(bar & 2 ? 200 : 56) + (uint8_t)(bar * 4);
-    }
+  /* Eight vertical colour bars that scroll the other way: every chroma row is the first. */
+  for (int x = 0; x < cw; x++) {
+    unsigned bar = (unsigned)(((x * 8) / cw + 8 - (sequence / 8) % 8) % 8);
+    pic->u[x] = (uint8_t)(bar & 1 ? 200 : 56) + (uint8_t)(bar * 4);
+    pic->v[x] = (uint8_t)(bar & 2 ? 200 : 56) + (uint8_t)(bar * 4);
+  }
+  for (int y = 1; y < ch; y++) {
+    memcpy(pic->u + (size_t)y * cw, pic->u, (size_t)cw);
+    memcpy(pic->v + (size_t)y * cw, pic->v, (size_t)cw);
   }
   /* A square bouncing along the width: motion a viewer can follow. */
   int side = h / 6 > 8 ? h / 6 : 8;

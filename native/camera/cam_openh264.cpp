@@ -150,6 +150,7 @@ bool CamOpenH264::encode(const cam_i420 &pic, int64_t timestampMs, bool forceKey
   // With frame skipping off this does not happen; an empty `out` is counted as dropped.
   if (info.eFrameType == videoFrameTypeSkip) return true;
   // Each layer's NAL units (SPS, PPS, then the slices for an IDR) arrive start-coded in order.
+  out.reserve(static_cast<size_t>(info.iFrameSizeInBytes));
   for (int l = 0; l < info.iLayerNum; l++) {
     const SLayerBSInfo &layer = info.sLayerInfo[l];
     size_t size = 0;
