@@ -14,23 +14,19 @@ export interface NativeCameraHandle {
   requestKeyframe(): void;
   stats(): NativeStats;
   /** What the backend runs at: a V4L2 driver may grant another size or rate than asked. */
-  describe(): {
-    width: number;
-    height: number;
-    fps: number;
-    bitrateKbps: number;
-    gop: number;
-    encoder: string;
-  };
+  describe(): EncoderSettings & { encoder: string };
   close(): void;
 }
 
-export interface NativeParams {
+export interface EncoderSettings {
   width: number;
   height: number;
   fps: number;
   bitrateKbps: number;
   gop: number;
+}
+
+export interface NativeParams extends EncoderSettings {
   /** v4l2 only: device path and pixel format ('H264' or 'YUYV'). */
   path?: string;
   fourcc?: string;
