@@ -42,6 +42,7 @@ const CASES: Record<string, { good: string; value: unknown; bad: string[] }> = {
   host: { good: '127.0.0.1', value: '127.0.0.1', bad: ['bad host', '-x'] },
   port: { good: '0', value: 0, bad: ['65536', '-1', 'http'] },
   'shm-name': { good: 'none', value: null, bad: ['video', '/a/b', '/'] },
+  'shm-group': { good: 'video', value: 'video', bad: ['two words', '-1', '4294967295', 'a:b'] },
   token: {
     good: 's3cret-token',
     value: 's3cret-token',
@@ -54,6 +55,7 @@ const CASES: Record<string, { good: string; value: unknown; bad: string[] }> = {
     bad: ['a.example', 'http://a.example/path'],
   },
   server: { good: 'ws', value: 'ws', bad: ['uwebsockets', 'auto2'] },
+  join: { good: 'gop', value: 'gop', bad: ['idr', 'keyframes'] },
   'log-level': { good: 'warn', value: 'warn', bad: ['verbose'] },
 };
 
@@ -109,12 +111,19 @@ describe('parseCli', () => {
   });
 
   it('takes numbers and lists in the config file as JSON types too', () => {
-    const file = configFile({ fps: 15, port: 9000, 'allow-origin': ['http://x.example'] });
+    const file = configFile({
+      fps: 15,
+      port: 9000,
+      'allow-origin': ['http://x.example'],
+      'shm-group': 44,
+    });
     expect(run(['--config', file])).toMatchObject({
       fps: 15,
       port: 9000,
       allowOrigin: ['http://x.example'],
+      shmGroup: 44,
     });
+    expect(run(['--shm-group', '0']).shmGroup).toBe(0);
   });
 
   it('ranks flag over env over config file over default, option by option', () => {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import type { JoinSetting } from './join';
 
 export type ServerChoice = 'auto' | 'uws' | 'ws';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -22,18 +23,24 @@ export interface StreamerConfig {
   port: number;
   /** POSIX shm name of the frame ring, or null when disabled (`--shm-name none`). */
   shmName: string | null;
+  /** Group (name or gid) that may read the ring (mode 0640); null: owner only (0600). */
+  shmGroup: string | number | null;
   /** When set, every WebSocket and /api/stream, /metrics request must carry it. */
   token: string | null;
   maxClients: number;
   /** Allowed browser Origins; empty allows any. */
   allowOrigin: string[];
   server: ServerChoice;
+  /** How a mid-stream client starts: wait for a requested IDR, the cached GOP, or auto. */
+  join: JoinSetting;
   logLevel: LogLevel;
   logJson: boolean;
   /** A client whose unsent bytes exceed this skips frames until the next keyframe. */
   clientBufferBytes: number;
   /** Cap of the cached GOP sent to late joiners; a longer GOP is not cached (forced IDR instead). */
   gopCacheBytes: number;
+  /** At most one keyframe request for joiners per this many ms. */
+  keyframeIntervalMs: number;
   /** A client that stays over clientBufferBytes this long is disconnected. */
   stallTimeoutMs: number;
   /** A client that answers no ping for this long is disconnected. */
@@ -107,6 +114,13 @@ function parseShmName(raw: Raw): string | null | undefined {
   const s = String(raw);
   if (s === 'none') return null;
   return /^\/[^/\0\s]{1,250}$/.test(s) ? s : undefined;
+}
+
+function parseGroup(raw: Raw): string | number | undefined {
+  const s = String(raw).trim();
+  if (/^\d{1,10}$/.test(s)) return Number(s) <= 0xfffffffe ? Number(s) : undefined;
+  // A POSIX portable group name, as useradd accepts it.
+  return /^[a-z_][a-z0-9_.-]{0,31}\$?$/i.test(s) ? s : undefined;
 }
 
 function parseToken(raw: Raw): string | null | undefined {
@@ -223,6 +237,14 @@ export const OPTIONS = [
     parse: parseShmName,
   }),
   option({
+    key: 'shmGroup',
+    flag: 'shm-group',
+    expect: 'a group name or numeric gid',
+    help: 'group that may read the ring (mode 0640); default: owner only (0600)',
+    default: null,
+    parse: parseGroup,
+  }),
+  option({
     key: 'token',
     flag: 'token',
     expect: '8..256 printable ASCII characters without spaces, commas, semicolons or quotes',
@@ -253,6 +275,14 @@ export const OPTIONS = [
     help: 'WebSocket server: uws = uWebSockets.js, ws = pure JS; auto = uws where it loads',
     default: 'auto',
     parse: oneOf<ServerChoice>('auto', 'uws', 'ws'),
+  }),
+  option({
+    key: 'join',
+    flag: 'join',
+    expect: 'one of auto, keyframe, gop',
+    help: 'a mid-stream client starts at: keyframe = a fresh IDR asked of the camera (live at once), gop = the cached GOP (a player that never seeks stays a GOP behind), auto = keyframe where the camera can make one',
+    default: 'auto',
+    parse: oneOf<JoinSetting>('auto', 'keyframe', 'gop'),
   }),
   option({
     key: 'logLevel',
@@ -286,6 +316,15 @@ export const OPTIONS = [
     help: 'cap of the cached GOP a late joiner starts from',
     default: 1536 * 1024,
     parse: int(0, 256 * MiB),
+    cli: false,
+  }),
+  option({
+    key: 'keyframeIntervalMs',
+    flag: 'keyframe-interval-ms',
+    expect: 'an integer 0..60000',
+    help: 'at most one keyframe request for joiners per this many ms',
+    default: 500,
+    parse: int(0, 60_000),
     cli: false,
   }),
   option({

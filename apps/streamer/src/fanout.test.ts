@@ -45,6 +45,40 @@ describe.each(IMPLEMENTATIONS)('fanout on %s', (impl) => {
     expect(h.keyframeRequests).toBe(0);
   });
 
+  it('with join=keyframe, starts joiners at the next IDR, one request for all waiting, nothing cached', async () => {
+    h = await startHarness(impl, { join: 'keyframe', keyframeIntervalMs: 60_000 });
+    for (const unit of small.slice(0, 45)) h.send(unit);
+    expect(h.keyframeRequests).toBe(0);
+    expect(h.fanout.cachedBytes).toBe(0);
+    const clients = await Promise.all(Array.from({ length: 5 }, () => openClient(h.url)));
+    await waitFor('5 joiners', () => h.fanout.size === 5);
+    expect(h.keyframeRequests).toBe(1);
+    for (const unit of small.slice(45, 75)) h.send(unit);
+    await waitFor('15 frames from the IDR on', () =>
+      clients.every((c) => c.messages.length === 15),
+    );
+    for (const c of clients) {
+      expect(Buffer.compare(au(c.messages[0]?.data as Buffer), small[60]?.data as Uint8Array)).toBe(
+        0,
+      );
+    }
+    expect(await ffmpegDecode(au(clients[0]?.messages[0]?.data as Buffer))).toEqual({
+      errors: '',
+      frames: 1,
+    });
+    expect(h.metrics.drops.get('waiting_for_keyframe')).toBe(5 * 15);
+    // Inside the interval a joiner asks for nothing more: it takes the next IDR that comes.
+    const late = await openClient(h.url);
+    await waitFor('the late joiner', () => h.fanout.size === 6);
+    for (const unit of small.slice(0, 10)) h.send(unit);
+    await waitFor('its frames', () => late.messages.length === 10);
+    expect(Buffer.compare(au(late.messages[0]?.data as Buffer), small[0]?.data as Uint8Array)).toBe(
+      0,
+    );
+    expect(h.keyframeRequests).toBe(1);
+    expect(h.metrics.keyframeRequests.get()).toBe(1);
+  });
+
   it('makes a joiner wait for the next IDR (and asks for one) when the GOP is not cached', async () => {
     h = await startHarness(impl, { gopCacheBytes: 0 });
     for (const unit of small.slice(0, 10)) h.send(unit);

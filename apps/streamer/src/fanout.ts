@@ -1,13 +1,13 @@
 // Sends every framed access unit to every client, the same bytes to all, and keeps each client
 // on a decodable chain:
-// - Late joiners get the cached GOP (IDR with SPS+PPS, then every frame since) at once, so their
-//   first message decodes and they are live within one GOP's transfer time. A cached GOP costs
-//   the encoder nothing, unlike an IDR forced per joiner (a bitrate spike every viewer sees).
-//   When a GOP outgrows gopCacheBytes it is not cached, and a joiner then waits for the next
-//   IDR, which is requested from the camera at once.
+// - Late joiners (see join.ts): with the 'keyframe' policy a joiner waits for the next IDR, which
+//   is requested from the camera (coalesced and rate-limited); with 'gop' it gets the cached GOP
+//   (IDR with SPS+PPS, then every frame since) at once. A GOP that outgrows gopCacheBytes is not
+//   cached, and a joiner then waits for the next IDR, requested the same way.
 // - A client's queue is its socket's unsent bytes. Over clientBufferBytes it gets nothing until
 //   it has drained and a keyframe comes (never a P-frame after a gap), so its memory is bounded
 //   by clientBufferBytes plus one message; a client over the bound for stallTimeoutMs is cut.
+import { type JoinPolicy, KeyframeRequests } from './join';
 import type { Logger } from './log';
 import type { DisconnectReason, DropReason, StreamerMetrics } from './metrics';
 
@@ -41,9 +41,12 @@ export interface FanoutOptions {
   clientBufferBytes: number;
   gopCacheBytes: number;
   stallTimeoutMs: number;
+  join: JoinPolicy;
+  /** At most one keyframe request per this many ms, however many clients join. */
+  keyframeIntervalMs: number;
   metrics: StreamerMetrics;
   log: Logger;
-  /** Asks the camera for an IDR (a joiner found no cached GOP). */
+  /** Asks the camera for an IDR (for joiners waiting for one). */
   requestKeyframe: () => void;
 }
 
@@ -56,8 +59,14 @@ export class Fanout {
   private gopBytes = 0;
   /** False until the first keyframe, and while the current GOP is over the cap. */
   private gopComplete = false;
+  private readonly keyframes: KeyframeRequests;
 
-  constructor(private readonly options: FanoutOptions) {}
+  constructor(private readonly options: FanoutOptions) {
+    this.keyframes = new KeyframeRequests(() => {
+      options.metrics.keyframeRequests.inc();
+      options.requestKeyframe();
+    }, options.keyframeIntervalMs);
+  }
 
   get size(): number {
     return this.clients.size;
@@ -75,13 +84,13 @@ export class Fanout {
     return max;
   }
 
-  /** Starts a client: the cached GOP now, or live frames from the next keyframe. */
+  /** Starts a client: live frames from the next keyframe, or the cached GOP now. */
   add(peer: Peer): void {
     const client: Client = { peer, skipping: null, overSince: null, skipped: 0, closeReason: null };
     this.clients.set(peer, client);
-    if (!this.gopComplete) {
+    if (this.options.join === 'keyframe' || !this.gopComplete) {
       client.skipping = 'waiting_for_keyframe';
-      this.options.requestKeyframe();
+      this.keyframes.want();
       return;
     }
     for (const message of this.gop) {
@@ -100,7 +109,8 @@ export class Fanout {
 
   /** Sends one framed access unit to every client that can take it. */
   broadcast(message: Uint8Array, keyframe: boolean): void {
-    this.cache(message, keyframe);
+    if (keyframe) this.keyframes.keyframeSent();
+    if (this.options.join === 'gop') this.cache(message, keyframe);
     const { clientBufferBytes, stallTimeoutMs, metrics, log } = this.options;
     const now = Date.now();
     for (const client of this.clients.values()) {
@@ -141,8 +151,9 @@ export class Fanout {
     }
   }
 
-  /** Closes every client with a reason; each close is counted under 'shutdown'. */
+  /** Closes every client with a reason (counted under 'shutdown'); no keyframe is asked for after. */
   closeAll(code: number, reason: string): void {
+    this.keyframes.cancel();
     for (const client of this.clients.values()) {
       client.closeReason = 'shutdown';
       client.peer.close(code, reason);

@@ -117,6 +117,10 @@ export class StreamerMetrics {
     'cam_keyframes_total',
     'IDR access units received from the camera.',
   );
+  readonly keyframeRequests = new Counter(
+    'cam_keyframe_requests_total',
+    'IDRs asked of the camera for joining clients (coalesced, at most one per interval).',
+  );
   readonly frameBytes = new Counter(
     'cam_frame_bytes_total',
     'Bytes of framed messages produced (each sent to every client).',
@@ -182,6 +186,7 @@ export class StreamerMetrics {
     this.all = [
       this.frames,
       this.keyframes,
+      this.keyframeRequests,
       this.frameBytes,
       this.messagesSent,
       this.bytesSent,

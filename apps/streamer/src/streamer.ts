@@ -4,10 +4,11 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { encodeMessage, findParameterSets, parseSps, type SpsInfo } from '@cam/protocol';
 import { type Camera, type CameraInfo, type EncodedFrame, openCamera } from '@cam/sdk-native';
-import { ShmWriter } from '@cam/shm';
+import { type ShmError, ShmWriter } from '@cam/shm';
 import { decideUpgrade } from './access';
 import { resolveConfig, type StreamerConfig } from './config';
 import { Fanout, type Peer } from './fanout';
+import { chooseJoin, type JoinPolicy } from './join';
 import { createLogger, type Logger } from './log';
 import { StreamerMetrics } from './metrics';
 import { route } from './routes';
@@ -43,7 +44,8 @@ export class Streamer {
   /** Resolves once the streamer has stopped, for whatever reason. */
   readonly done: Promise<StopResult>;
   private resolveDone!: (result: StopResult) => void;
-  private readonly fanout: Fanout;
+  private fanout: Fanout | null = null;
+  private join: ReturnType<typeof chooseJoin> | null = null;
   private camera: Camera | null = null;
   private shm: ShmWriter | null = null;
   private server: WebSocketServer | null = null;
@@ -58,18 +60,10 @@ export class Streamer {
     this.log =
       options.log ?? createLogger({ level: this.config.logLevel, json: this.config.logJson });
     this.metrics = new StreamerMetrics({
-      clients: () => this.fanout.size,
-      maxBufferedBytes: () => this.fanout.maxBufferedBytes(),
-      gopCacheBytes: () => this.fanout.cachedBytes,
+      clients: () => this.clients,
+      maxBufferedBytes: () => this.fanout?.maxBufferedBytes() ?? 0,
+      gopCacheBytes: () => this.fanout?.cachedBytes ?? 0,
       uptimeS: () => (this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0),
-    });
-    this.fanout = new Fanout({
-      clientBufferBytes: this.config.clientBufferBytes,
-      gopCacheBytes: this.config.gopCacheBytes,
-      stallTimeoutMs: this.config.stallTimeoutMs,
-      metrics: this.metrics,
-      log: this.log,
-      requestKeyframe: () => this.camera?.requestKeyframe(),
     });
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -90,7 +84,12 @@ export class Streamer {
   }
 
   get clients(): number {
-    return this.fanout.size;
+    return this.fanout?.size ?? 0;
+  }
+
+  /** How mid-stream clients start, as chosen for this camera (after start). */
+  get joinPolicy(): JoinPolicy {
+    return this.need(this.join, 'joinPolicy').policy;
   }
 
   /** Opens the camera, the shm ring and the server; on any failure closes what it opened. */
@@ -108,18 +107,31 @@ export class Streamer {
         bitrateKbps: config.bitrate,
         gop: config.gop,
       });
-      this.camera.on('frame', (frame) => this.onFrame(frame));
-      this.camera.on('error', (err) =>
+      const camera = this.camera;
+      this.join = chooseJoin(config.join, camera.info);
+      const fanout = new Fanout({
+        clientBufferBytes: config.clientBufferBytes,
+        gopCacheBytes: config.gopCacheBytes,
+        stallTimeoutMs: config.stallTimeoutMs,
+        join: this.join.policy,
+        keyframeIntervalMs: config.keyframeIntervalMs,
+        metrics: this.metrics,
+        log,
+        requestKeyframe: () => camera.requestKeyframe(),
+      });
+      this.fanout = fanout;
+      camera.on('frame', (frame) => this.onFrame(fanout, frame));
+      camera.on('error', (err) =>
         log.error('camera error', { code: err.code, error: err.message }),
       );
-      this.camera.on('close', () => {
+      camera.on('close', () => {
         // Only a running streamer stops on its own; a failed start() cleans up by itself.
         if (this.startedAt !== 0 && !this.stopping) {
           void this.shutdown({ ok: false, reason: 'camera closed' });
         }
       });
-      if (config.shmName !== null) this.shm = ShmWriter.create(config.shmName);
-      this.server = await startServer(config.host, config.port, this.handlers(viewer), {
+      if (config.shmName !== null) this.shm = createShm(config.shmName, config.shmGroup);
+      this.server = await startServer(config.host, config.port, this.handlers(viewer, fanout), {
         maxClientMessageBytes: config.maxClientMessageBytes,
         idleTimeoutS: config.idleTimeoutS,
         // Past our own bound a client only gets skipped frames, so twice the bound plus the
@@ -140,9 +152,12 @@ export class Streamer {
       fps: info.fps,
       bitrateKbps: info.bitrateKbps,
       gop: info.gop,
+      join: this.join?.policy,
+      joinReason: this.join?.reason,
       server: this.server.implementation,
       listen: `${config.host}:${this.server.port}`,
       shm: config.shmName ?? 'none',
+      shmGroup: config.shmGroup ?? 'none (mode 0600)',
       token: config.token === null ? 'none (anyone who can reach the port can watch)' : 'required',
       version: VERSION,
     });
@@ -156,12 +171,8 @@ export class Streamer {
   private shutdown(result: StopResult): Promise<void> {
     this.stopping ??= (async () => {
       (result.ok ? this.log.info : this.log.error)('streamer stopping', { reason: result.reason });
-      this.fanout.closeAll(1001, 'server shutting down');
-      for (
-        let waited = 0;
-        this.fanout.size > 0 && waited < CLOSE_GRACE_MS;
-        waited += CLOSE_POLL_MS
-      ) {
+      this.fanout?.closeAll(1001, 'server shutting down');
+      for (let waited = 0; this.clients > 0 && waited < CLOSE_GRACE_MS; waited += CLOSE_POLL_MS) {
         await new Promise((resolve) => setTimeout(resolve, CLOSE_POLL_MS));
       }
       await this.release();
@@ -183,8 +194,8 @@ export class Streamer {
     this.shm?.close();
   }
 
-  private handlers(viewer: ReturnType<typeof loadViewer>): ServerHandlers {
-    const { config, log, metrics, fanout } = this;
+  private handlers(viewer: ReturnType<typeof loadViewer>, fanout: Fanout): ServerHandlers {
+    const { config, log, metrics } = this;
     return {
       http: (req) =>
         route(req, {
@@ -226,7 +237,7 @@ export class Streamer {
     };
   }
 
-  private onFrame(frame: EncodedFrame): void {
+  private onFrame(fanout: Fanout, frame: EncodedFrame): void {
     const { metrics } = this;
     const arrived = Date.now();
     this.lastFrameAt = arrived;
@@ -240,7 +251,7 @@ export class Streamer {
     const t0 = performance.now();
     const message = encodeMessage(frame.data, frame.timestampMs);
     metrics.frameBytes.inc(message.length);
-    this.fanout.broadcast(message, frame.keyframe);
+    fanout.broadcast(message, frame.keyframe);
     metrics.fanoutTime.observe((performance.now() - t0) / 1000);
   }
 
@@ -316,7 +327,8 @@ export class Streamer {
       bitrateKbps: info.bitrateKbps,
       gop: info.gop,
       codec: this.sps?.codecString ?? null,
-      clients: this.fanout.size,
+      join: this.join?.policy,
+      clients: this.clients,
       maxClients: this.config.maxClients,
       server: this.implementation,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
@@ -329,6 +341,20 @@ export class Streamer {
   private need<T>(value: T | null, what: string): T {
     if (value === null) throw new Error(`streamer ${what}: not started`);
     return value;
+  }
+}
+
+/** The ring: mode 0600, or 0640 owned by `group` so its members may read it. */
+function createShm(name: string, group: string | number | null): ShmWriter {
+  try {
+    return ShmWriter.create(name, group === null ? {} : { group });
+  } catch (err) {
+    // An unknown group is the one invalid argument a validated config can still hold; the CLI
+    // names the flag from `parameter`.
+    if (group !== null && (err as ShmError).code === 'INVALID_ARGUMENT') {
+      throw Object.assign(err as ShmError, { parameter: 'shm-group' });
+    }
+    throw err;
   }
 }
 

@@ -167,6 +167,17 @@ describe('cam-streamer CLI', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^cam-streamer: .*missing\.h264/);
+    const shmName = `/cam_cli_group_${process.pid}`;
+    const g = await runCli(['--source', 'test', '--width', '160', '--height', '120'], {
+      CAM_SHM_NAME: shmName,
+      CAM_SHM_GROUP: 'no_such_group',
+      CAM_PORT: '0',
+    });
+    expect(g.code).toBe(1);
+    expect(g.stderr).toBe(
+      `cam-streamer: --shm-group: shm create ${shmName}: unknown group no_such_group (INVALID_ARGUMENT)\n`,
+    );
+    expect(existsSync(`/dev/shm${shmName}`)).toBe(false);
   });
 
   it('ranks flags over CAM_* env over the config file, and SIGTERM shuts down cleanly', async () => {
@@ -258,7 +269,12 @@ describe('cam-streamer CLI', () => {
       '--server',
       'uws',
     ]);
-    expect(app.started).toMatchObject({ server: 'uWebSockets.js', resolution: '320x240' });
+    expect(app.started).toMatchObject({
+      server: 'uWebSockets.js',
+      resolution: '320x240',
+      join: 'gop',
+      joinReason: 'the file source cannot make an IDR on request',
+    });
     const api = JSON.parse((await httpGet(`http://127.0.0.1:${app.port}/api/stream`)).body);
     expect(api).toMatchObject({
       server: 'uWebSockets.js',

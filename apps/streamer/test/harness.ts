@@ -3,6 +3,7 @@
 import { encodeMessage } from '@cam/protocol';
 import { DEFAULT_CONFIG, type ServerChoice } from '../src/config';
 import { Fanout } from '../src/fanout';
+import type { JoinPolicy } from '../src/join';
 import { createLogger } from '../src/log';
 import { StreamerMetrics } from '../src/metrics';
 import type { StartServer, WebSocketServer } from '../src/server';
@@ -35,6 +36,8 @@ export async function startHarness(
     gopCacheBytes?: number;
     stallTimeoutMs?: number;
     idleTimeoutS?: number;
+    join?: JoinPolicy;
+    keyframeIntervalMs?: number;
   } = {},
 ): Promise<Harness> {
   const logs: string[] = [];
@@ -53,6 +56,8 @@ export async function startHarness(
     clientBufferBytes,
     gopCacheBytes,
     stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_CONFIG.stallTimeoutMs,
+    join: options.join ?? 'gop',
+    keyframeIntervalMs: options.keyframeIntervalMs ?? DEFAULT_CONFIG.keyframeIntervalMs,
     metrics,
     log,
     requestKeyframe: () => {

@@ -1,13 +1,14 @@
 // The whole streamer with the real `test` camera (OpenH264), real shm, and both server
 // implementations, checked from real clients on 127.0.0.1.
-import { existsSync } from 'node:fs';
-import { findParameterSets } from '@cam/protocol';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { findParameterSets, isKeyframe } from '@cam/protocol';
 import { ShmReader } from '@cam/shm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamerConfig } from '../src/config';
 import { createLogger } from '../src/log';
 import { type Streamer, startStreamer } from '../src/streamer';
-import { type Client, httpGet, openClient, stalledClient, waitFor } from './clients';
+import { type Client, httpGet, openClient, percentile, stalledClient, waitFor } from './clients';
 import { concat, ffmpegDecode } from './h264';
 import { IMPLEMENTATIONS } from './harness';
 
@@ -50,21 +51,28 @@ describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
     streamer = undefined;
   });
 
-  it('gives a mid-stream client a first message that decodes, framed per contract 1', async () => {
+  it('gives a mid-stream client a fresh IDR as its first message, which decodes alone, framed per contract 1', async () => {
     const s = await start(impl);
     streamer = s.streamer;
-    await waitFor('frames past the first IDR', () => s.streamer.metrics.frames.get() >= 40);
+    expect(s.streamer.joinPolicy).toBe('keyframe');
+    await waitFor('frames past the first IDR', () => s.streamer.metrics.frames.get() >= 10);
+    const keyframesBefore = s.streamer.metrics.keyframes.get();
     const client = await openClient(`${s.ws}/`);
-    await waitFor('a second of frames', () => client.messages.length >= 45);
+    await waitFor('20 frames', () => client.messages.length >= 20);
     const first = client.messages[0] as Client['messages'][number];
     console.log(
-      `[${impl}] streamer late joiner: open → first message ${first.receivedAt - client.openedAt} ms`,
+      `[${impl}] streamer late joiner (keyframe): open → first message ${first.receivedAt - client.openedAt} ms`,
     );
     expect(findParameterSets(au(first.data))).toMatchObject({
       sps: expect.any(Uint8Array),
       pps: expect.any(Uint8Array),
     });
+    expect(isKeyframe(au(first.data))).toBe(true);
     expect(await ffmpegDecode(au(first.data))).toEqual({ errors: '', frames: 1 });
+    // Not a cached IDR from before the join: the one asked for (or a natural one after it).
+    expect(s.streamer.metrics.keyframeRequests.get()).toBe(1);
+    expect(s.streamer.metrics.keyframes.get()).toBeGreaterThan(keyframesBefore);
+    expect(s.streamer.metrics.render()).toMatch(/^cam_gop_cache_bytes 0$/m);
     const messages = client.messages.slice();
     expect(await ffmpegDecode(concat(messages.map((m) => au(m.data))))).toEqual({
       errors: '',
@@ -77,6 +85,58 @@ describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
       expect(Math.abs(m.receivedAt - m.timestampMs)).toBeLessThan(1000);
       if (i > 0) expect(m.timestampMs).toBeGreaterThan((messages[i - 1] as typeof m).timestampMs);
     }
+    client.ws.close();
+  });
+
+  it('keeps forced keyframes to one per interval while 40 clients join', async () => {
+    const s = await start(impl);
+    streamer = s.streamer;
+    await waitFor('the first frames', () => s.streamer.metrics.frames.get() >= 5);
+    const framesBefore = s.streamer.metrics.frames.get();
+    const keyframesBefore = s.streamer.metrics.keyframes.get();
+    const t0 = performance.now();
+    const clients: Client[] = [];
+    for (let batch = 0; batch < 8; batch++) {
+      clients.push(...(await Promise.all(Array.from({ length: 5 }, () => openClient(s.ws)))));
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    await waitFor('a first message at every client', () =>
+      clients.every((c) => c.messages.length > 0),
+    );
+    const elapsed = performance.now() - t0;
+    const requests = s.streamer.metrics.keyframeRequests.get();
+    const frames = s.streamer.metrics.frames.get() - framesBefore;
+    const keyframes = s.streamer.metrics.keyframes.get() - keyframesBefore;
+    const waits = clients.map((c) => (c.messages[0]?.receivedAt ?? 0) - c.openedAt);
+    console.log(
+      `[${impl}] 40 joiners over ${Math.round(elapsed)} ms: ${requests} keyframe requests, ${keyframes} IDRs in ${frames} frames; open → first message p50 ${percentile(waits, 0.5)} ms, max ${Math.max(...waits)} ms`,
+    );
+    expect(requests).toBeLessThanOrEqual(1 + Math.ceil(elapsed / 500));
+    // GOP 30: natural IDRs, plus at most one per request.
+    expect(keyframes).toBeLessThanOrEqual(Math.ceil(frames / 30) + requests + 1);
+    for (const c of clients) {
+      const first = au(c.messages[0]?.data as Buffer);
+      expect(isKeyframe(first)).toBe(true);
+      expect(findParameterSets(first).sps).toBeDefined();
+    }
+    expect(await ffmpegDecode(au(clients[39]?.messages[0]?.data as Buffer))).toEqual({
+      errors: '',
+      frames: 1,
+    });
+  });
+
+  it('with --join gop, gives a joiner the cached GOP at once and asks the camera for nothing', async () => {
+    const s = await start(impl, { join: 'gop' });
+    streamer = s.streamer;
+    await waitFor('frames past the first IDR', () => s.streamer.metrics.frames.get() >= 10);
+    const client = await openClient(s.ws);
+    await waitFor('the first message', () => client.messages.length > 0);
+    const first = client.messages[0] as Client['messages'][number];
+    console.log(
+      `[${impl}] streamer late joiner (gop): open → first message ${first.receivedAt - client.openedAt} ms`,
+    );
+    expect(await ffmpegDecode(au(first.data))).toEqual({ errors: '', frames: 1 });
+    expect(s.streamer.metrics.keyframeRequests.get()).toBe(0);
     client.ws.close();
   });
 
@@ -95,6 +155,7 @@ describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
       bitrateKbps: 500,
       gop: 30,
       codec: expect.stringMatching(/^avc1\.[0-9A-F]{6}$/),
+      join: 'keyframe',
       clients: 1,
       server: impl === 'uws' ? 'uWebSockets.js' : 'ws',
       uptimeS: expect.any(Number),
@@ -196,10 +257,24 @@ describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
     chatty.ws.close();
   });
 
+  it('creates the ring 0640 owned by --shm-group, by name or gid', async () => {
+    // adm, not root: the test runs as root, so its own group would prove nothing.
+    const adm = Number(execFileSync('getent', ['group', 'adm']).toString().split(':')[2]);
+    for (const group of ['adm', adm]) {
+      const shmName = `/cam_streamer_test_${process.pid}_${shmCount++}`;
+      const s = await start(impl, { shmName, shmGroup: group });
+      streamer = s.streamer;
+      const stat = statSync(`/dev/shm${shmName}`);
+      expect([stat.mode & 0o777, stat.gid]).toEqual([0o640, adm]);
+      await s.streamer.stop('test over');
+    }
+  });
+
   it('feeds the shm ring and, on stop, closes clients with 1001 and removes the segment', async () => {
     const shmName = `/cam_streamer_test_${process.pid}_${shmCount++}`;
     const s = await start(impl, { shmName });
     streamer = s.streamer;
+    expect(statSync(`/dev/shm${shmName}`).mode & 0o777).toBe(0o600);
     const reader = ShmReader.open(shmName, { start: 'newest-keyframe' });
     const frame = await reader.next();
     expect(frame?.keyframe).toBe(true);
