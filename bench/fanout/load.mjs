@@ -55,6 +55,8 @@ if (stalledText === '1') {
   });
 }
 
+// Exits once the channel closes: after 'close', and when the benchmark died or was killed.
+process.on('disconnect', () => process.exit(0));
 process.on('message', (msg) => {
   if (msg.type === 'measure') {
     trailerMs = [];

@@ -71,6 +71,8 @@ const sampler = setInterval(() => {
   buffered.push(server.maxBufferedBytes());
 }, SAMPLE_EVERY_MS);
 
+// Exits once the channel closes: after 'close', and when the benchmark died or was killed.
+process.on('disconnect', () => process.exit(0));
 process.on('message', async (msg) => {
   if (msg.type === 'measure') {
     publish = new Map();
