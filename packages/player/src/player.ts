@@ -2,7 +2,7 @@ import { decodeMessage, isKeyframe } from '@cam/protocol';
 import { backoffDelay } from './backoff';
 import { PlayerError } from './errors';
 import { JmuxerSink } from './jmuxer-sink';
-import type { Sink } from './sink';
+import type { Frame, Sink } from './sink';
 import { type LatencySummary, LatencyWindow, RateMeter } from './stats';
 import { WebCodecsSink } from './webcodecs-sink';
 
@@ -212,7 +212,7 @@ class LivePlayer {
     this.received++;
     this.byteRate.add(now, message.length);
     this.attempt = 0; // the server is up and streaming: the next outage starts from a short delay
-    let frame: { data: Uint8Array; captureMs: number; keyframe: boolean };
+    let frame: Frame;
     try {
       const { accessUnit, timestampMs } = decodeMessage(message);
       frame = { data: accessUnit, captureMs: timestampMs, keyframe: isKeyframe(accessUnit) };
