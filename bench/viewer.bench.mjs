@@ -1,7 +1,8 @@
 // Benchmarks 6 (new viewer) and 7 (display latency) of issue 8, in Debian's headless Chromium.
 //
-// Ours: the real `cam-streamer` CLI (uWebSockets.js, GOP cache) replaying the bench clip
-// (bench/fanout/clip.mjs: 1080p30, ~4 Mbit/s, GOP 30) and serving its viewer page
+// Ours: the real `cam-streamer` CLI as a user starts it on a machine without a camera: the test
+// source (pattern drawn and encoded by OpenH264, 1080p30, 4 Mbit/s, GOP 30), uWebSockets.js,
+// join policy auto (= a fresh IDR asked of the camera for each joiner), serving its viewer page
 // (@cam/player's dist/viewer), opened as /?decoder=webcodecs and /?decoder=jmuxer.
 // Peer: the seed's player (bench/viewer/seed.html: jmuxer with the Supervisor UI's settings,
 // fed whole messages, trailer included).
@@ -9,15 +10,17 @@
 // 6. New viewer: socket open → first frame shown (the player's stats().firstFrameMs; the same
 //    measure in the seed page). Each sample is a fresh page; the pages take turns, and a random
 //    pause of up to one GOP between joins spreads them over the GOP. The peer joins a plain
-//    broadcast server (bench/fanout/peer-ws.mjs, as the seed's server behaved: nothing for a late
-//    joiner), so it waits for the next IDR; ours get the cached GOP at once.
-// 7. Display latency: capture time (the trailer: the replay's Date.now() as it emits the frame,
-//    so encode time is not in it; see the encoder benchmark for that) → the frame on screen
-//    (WebCodecs: drawn to the canvas; jmuxer: requestVideoFrameCallback's expectedDisplayTime),
-//    both wall clocks of one machine. One page at a time plays for WARMUP_S, then every frame
-//    shown is recorded for MEASURE_S: ours from the page's stats().displayLatencyMs.last each
-//    time framesShown grows by one (polled every 5 ms in the page), the seed page from its own
-//    list. The peer plays our streamer too, so only the player differs.
+//    broadcast server (bench/fanout/peer-ws.mjs replaying the bench clip, GOP 30 too: as the
+//    seed's server, nothing for a late joiner), so it waits for the next IDR.
+// 7. Display latency: capture time (the trailer: the test camera's clock when it draws the
+//    picture, before encoding) → the frame on screen (WebCodecs: drawn to the canvas; jmuxer:
+//    requestVideoFrameCallback's expectedDisplayTime), both wall clocks of one machine. One
+//    page at a time plays for WARMUP_S, then every frame shown is recorded for MEASURE_S: ours
+//    from the page's stats().displayLatencyMs.last each time framesShown grows by one (polled
+//    every 5 ms in the page), the seed page from its own list. The peer plays our streamer too,
+//    so only the player differs.
+// Chromium decodes in software here (--disable-gpu, 2 cores shared with the encoder): a
+// machine with a GPU decoder does better.
 //
 // Run: pnpm bench viewer   (bench/run.mjs prints the table and writes bench/results/viewer.json)
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -129,7 +132,7 @@ export default {
     const clipPath = await ensureClip();
     const cleanup = []; // run in reverse on the way out, whatever happened
     try {
-      const streamer = await startStreamerCli(clipPath, CLIP.fps);
+      const streamer = await startStreamerCli(CLIP);
       cleanup.push(() => streamer.stop());
       const peer = forkChild(
         fileURLToPath(new URL('./fanout/server.mjs', import.meta.url)),
@@ -149,7 +152,7 @@ export default {
         seedOnPeer: `${seedPage.url}?ws=ws://127.0.0.1:${peerPort}/`,
         seedOnOurs: `${seedPage.url}?ws=ws://127.0.0.1:${streamer.port}/`,
       };
-      ctx.log(`viewer: ${JOINS} joins per page, streamer on ${streamer.implementation}`);
+      ctx.log(`viewer: ${JOINS} joins per page, ${streamer.implementation}, join ${streamer.join}`);
       const joins = { webcodecs: [], jmuxer: [], seed: [] };
       for (let i = 0; i < JOINS; i++) {
         for (const kind of Object.keys(joins)) {
@@ -164,14 +167,14 @@ export default {
         const url = kind === 'seed' ? urls.seedOnOurs : urls[kind];
         display[kind] = await displayLatency(chromium.context, kind, url);
       }
-      return result(joins, display, streamer.implementation);
+      return result(joins, display, streamer);
     } finally {
       for (const step of cleanup.reverse()) await step();
     }
   },
 };
 
-function result(joins, display, implementation) {
+function result(joins, display, streamer) {
   const first = Object.fromEntries(Object.entries(joins).map(([k, v]) => [k, summarize(v)]));
   const shown = Object.fromEntries(
     Object.entries(display).map(([k, v]) => [k, summarize(v.samples)]),
@@ -205,9 +208,11 @@ function result(joins, display, implementation) {
     samples: {
       method:
         'headless Chromium (/usr/bin/chromium, --disable-gpu) on 127.0.0.1; cam-streamer ' +
-        `(${implementation}) replaying a ${CLIP.width}x${CLIP.height}p${CLIP.fps} libx264 clip, ` +
-        `GOP ${CLIP.gop}; ${JOINS} fresh pages per kind, joins spread over the GOP; display ` +
-        `latency over ${MEASURE_S} s after ${WARMUP_S} s of play, one page at a time.`,
+        `--source test ${CLIP.width}x${CLIP.height}p${CLIP.fps} GOP ${CLIP.gop} ` +
+        `(${streamer.implementation}, join ${streamer.join}); peer page joins a plain ws ` +
+        `server replaying a libx264 clip of the same size and GOP; ${JOINS} fresh pages per ` +
+        `kind, joins spread over the GOP; display latency over ${MEASURE_S} s after ` +
+        `${WARMUP_S} s of play, one page at a time.`,
       firstFrameMs: { summary: first, samples: joins },
       displayLatencyMs: Object.fromEntries(
         Object.entries(display).map(([k, v]) => [

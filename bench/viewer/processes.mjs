@@ -1,5 +1,5 @@
-// What the viewer benchmarks run against: the real `cam-streamer` CLI replaying the bench clip,
-// and a static server for the seed's player page (bench/viewer/seed.html + jmuxer's UMD build).
+// What the viewer benchmarks run against: the real `cam-streamer` CLI on its test camera, and a
+// static server for the seed's player page (bench/viewer/seed.html + jmuxer's UMD build).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -11,10 +11,12 @@ const cli = fileURLToPath(new URL('../../apps/streamer/dist/cli.js', import.meta
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-/** Starts `cam-streamer --source file:CLIP` on 127.0.0.1 and waits for its start line. */
-export function startStreamerCli(clipPath, fps) {
+/** Starts `cam-streamer --source test` on 127.0.0.1 and waits for its start line. */
+export function startStreamerCli({ width, height, fps, gop, bitrateKbps }) {
   const args = [
-    ...['--source', `file:${clipPath}`, '--fps', String(fps), '--host', '127.0.0.1'],
+    ...['--source', 'test', '--width', String(width), '--height', String(height)],
+    ...['--fps', String(fps), '--gop', String(gop), '--bitrate', String(bitrateKbps)],
+    ...['--host', '127.0.0.1'],
     ...['--port', '0', '--shm-name', 'none', '--log-json'],
   ];
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -42,6 +44,7 @@ export function startStreamerCli(clipPath, fps) {
       resolve({
         port,
         implementation: event.server,
+        join: event.join,
         stop: () =>
           new Promise((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();
