@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../test/error-code';
 import { accessUnits, fixtures } from '../test/load-fixtures';
-import { type SpsFields, writeSps } from '../test/sps-writer';
+import { type SpsFields, type VuiFields, writeSps } from '../test/sps-writer';
 import { findParameterSets } from './annexb';
 import { codecString, parseSps } from './sps';
 
@@ -37,6 +37,17 @@ const BASE: SpsFields = {
   heightInMapUnits: 15,
   frameMbsOnly: true,
   crop: null,
+  vui: null,
+};
+
+// Every VUI field before the timing info present, the SAR as Extended_SAR: 60000/1001 ticks.
+const FULL_VUI: VuiFields = {
+  aspectRatioIdc: 255,
+  sar: [65535, 1],
+  overscanAppropriate: true,
+  videoSignal: { format: 5, fullRange: true, colour: [1, 255, 9] },
+  chromaLoc: [5, 0],
+  timing: { numUnitsInTick: 1001, timeScale: 60000, fixedFrameRate: true },
 };
 
 describe.each(fixtures)('parseSps on $name agrees with ffprobe', ({ stream, probe }) => {
@@ -64,6 +75,17 @@ describe.each(fixtures)('parseSps on $name agrees with ffprobe', ({ stream, prob
     expect(info.codedHeight - info.height).toBeLessThan(info.frameMbsOnly ? 16 : 32);
   });
 
+  it('frame rate and VUI timing: what ffmpeg reads, r_frame_rate for fps', () => {
+    const [num, den] = probe.r_frame_rate.split('/').map(Number) as [number, number];
+    expect(info.fps).toBeCloseTo(num / den, 9);
+    expect(info).toMatchObject({
+      timingInfoPresent: probe.timing_info_present_flag === 1,
+      numUnitsInTick: probe.num_units_in_tick,
+      timeScale: probe.time_scale,
+      fixedFrameRate: probe.fixed_frame_rate_flag === 1,
+    });
+  });
+
   it('has constraint_set1 exactly when ffprobe says Constrained Baseline', () => {
     expect((info.constraintFlags & 0x40) !== 0 && info.profileIdc === 66).toBe(
       probe.profile === 'Constrained Baseline',
@@ -89,7 +111,62 @@ describe('parseSps', () => {
       width: 1920,
       height: 1080,
       codecString: 'avc1.640028',
+      timingInfoPresent: true,
+      numUnitsInTick: 1,
+      timeScale: 60,
+      fixedFrameRate: false,
+      fps: 30,
     });
+  });
+
+  it('reads the frame rate behind every VUI field that can precede it', () => {
+    const info = parseSps(writeSps({ ...BASE, vui: FULL_VUI }));
+    expect(info).toMatchObject({
+      width: 320,
+      timingInfoPresent: true,
+      numUnitsInTick: 1001,
+      timeScale: 60000,
+      fixedFrameRate: true,
+    });
+    expect(info.fps).toBeCloseTo(29.97, 2);
+  });
+
+  it('has no fps without VUI, without timing info, or with a zero tick or time scale', () => {
+    const timing = (vui: VuiFields | null) => {
+      const { timingInfoPresent, numUnitsInTick, timeScale, fps } = parseSps(
+        writeSps({ ...BASE, vui }),
+      );
+      return { timingInfoPresent, numUnitsInTick, timeScale, fps };
+    };
+    const none = { timingInfoPresent: false, numUnitsInTick: 0, timeScale: 0, fps: undefined };
+    expect(timing(null)).toEqual(none);
+    expect(timing({ ...FULL_VUI, timing: null })).toEqual(none);
+    for (const [numUnitsInTick, timeScale] of [
+      [0, 50],
+      [1, 0],
+    ] as const) {
+      expect(
+        timing({ ...FULL_VUI, timing: { numUnitsInTick, timeScale, fixedFrameRate: false } }),
+      ).toEqual({ timingInfoPresent: true, numUnitsInTick, timeScale, fps: undefined });
+    }
+  });
+
+  it('needs the VUI up to its timing info and nothing after it', () => {
+    // Every prefix of a real SPS either parses to the same result or throws BAD_SPS; the ones
+    // that parse stop short of the SPS's end (its HRD and bitstream restriction are not read).
+    const fixture = fixtures.find((f) => f.name === 'vui-full-320x240');
+    const { sps } = findParameterSets(fixture?.stream as Uint8Array);
+    const full = parseSps(sps as Uint8Array);
+    const parses = Array.from({ length: (sps as Uint8Array).length }, (_, n) => {
+      const prefix = (sps as Uint8Array).subarray(0, n + 1);
+      const code = codeOf(() => expect(parseSps(prefix)).toEqual(full));
+      expect(code === undefined || code === 'BAD_SPS').toBe(true);
+      return code === undefined;
+    });
+    const shortest = parses.indexOf(true) + 1;
+    expect(shortest).toBeGreaterThan(0);
+    expect(shortest).toBeLessThan(parses.length);
+    expect(parses.slice(shortest - 1).every(Boolean)).toBe(true);
   });
 
   it('removes emulation prevention bytes before reading bits', () => {
@@ -163,6 +240,8 @@ describe('parseSps', () => {
     ['17 reference frames', writeSps({ ...BASE, maxNumRefFrames: 17 })],
     ['a picture above level 6.2', writeSps({ ...BASE, widthInMbs: 1024, heightInMapUnits: 137 })],
     ['cropping wider than the picture', writeSps({ ...BASE, crop: [100, 60, 0, 0] })],
+    ['chroma_sample_loc_type 6', writeSps({ ...BASE, vui: { ...FULL_VUI, chromaLoc: [6, 0] } })],
+    ['a VUI cut inside time_scale', writeSps({ ...BASE, vui: FULL_VUI }).subarray(0, 22)],
   ])('rejects %s with BAD_SPS', (_name, nal) => {
     expect(codeOf(() => parseSps(nal))).toBe('BAD_SPS');
   });

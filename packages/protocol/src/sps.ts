@@ -23,9 +23,35 @@ export interface SpsInfo {
   height: number;
   /** RFC 6381 codec string, `avc1.PPCCLL`, e.g. `avc1.42C01E`. */
   codecString: string;
+  /** VUI timing_info_present_flag: the SPS states the stream's clock (the fields below). */
+  timingInfoPresent: boolean;
+  /** One clock tick lasts numUnitsInTick / timeScale seconds; both 0 without timing info. */
+  numUnitsInTick: number;
+  timeScale: number;
+  /** fixed_frame_rate_flag: every picture lasts the same number of ticks. */
+  fixedFrameRate: boolean;
+  /**
+   * Frames per second, timeScale / (2 * numUnitsInTick): a frame spans two ticks (H.264 E.2.1),
+   * also in interlaced streams, where it is a pair of fields. Undefined without timing info or
+   * when either value is 0 (the spec forbids 0; it is treated as "not stated", not an error).
+   */
+  fps: number | undefined;
 }
 
+type VuiTiming = Pick<
+  SpsInfo,
+  'timingInfoPresent' | 'numUnitsInTick' | 'timeScale' | 'fixedFrameRate'
+>;
+
 const NAL_TYPE_SPS = 7;
+// aspect_ratio_idc meaning "sar_width and sar_height follow" (H.264 Table E-1).
+const EXTENDED_SAR = 255;
+const NO_TIMING: VuiTiming = {
+  timingInfoPresent: false,
+  numUnitsInTick: 0,
+  timeScale: 0,
+  fixedFrameRate: false,
+};
 // MaxFS of level 6.2, the most macroblocks per frame any H.264 level allows (Table A-1).
 const MAX_FRAME_MBS = 139_264;
 // Profiles whose SPS carries chroma format, bit depths and scaling lists (H.264 7.3.2.1.1).
@@ -107,6 +133,34 @@ function skipScalingList(reader: BitReader, size: number): void {
   }
 }
 
+/**
+ * Reads vui_parameters() (H.264 E.1.1) up to and including its timing info, skipping what comes
+ * before it. The rest (HRD, bitstream restriction) is not read, so a VUI cut short after the
+ * timing info is not an error.
+ */
+function readVuiTiming(r: BitReader): VuiTiming {
+  // aspect_ratio_info_present_flag, aspect_ratio_idc; Extended_SAR adds sar_width, sar_height.
+  if (r.u1() === 1 && r.u(8) === EXTENDED_SAR) r.u(32);
+  if (r.u1() === 1) r.u1(); // overscan_info_present_flag, overscan_appropriate_flag
+  if (r.u1() === 1) {
+    r.u(4); // video_signal_type_present_flag: video_format (3 bits), video_full_range_flag
+    // colour_description_present_flag: primaries, transfer characteristics, matrix (8 bits each)
+    if (r.u1() === 1) r.u(24);
+  }
+  if (r.u1() === 1) {
+    // chroma_loc_info_present_flag
+    r.ueMax('chroma_sample_loc_type_top_field', 5);
+    r.ueMax('chroma_sample_loc_type_bottom_field', 5);
+  }
+  if (r.u1() === 0) return NO_TIMING;
+  return {
+    timingInfoPresent: true,
+    numUnitsInTick: r.u(32),
+    timeScale: r.u(32),
+    fixedFrameRate: r.u1() === 1,
+  };
+}
+
 function checkByte(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 255) {
     throw bad(`codecString: ${name} ${value} is not a byte`);
@@ -127,7 +181,7 @@ export function codecString(
 
 /**
  * Parses an SPS NAL unit (header byte included, emulation prevention bytes allowed) as far as
- * the frame cropping, the last field the picture size depends on; VUI is not read.
+ * the VUI timing info: picture size, profile, level, and the frame rate the stream states.
  * Throws ProtocolError BAD_SPS for anything that is not a well-formed SPS.
  */
 export function parseSps(spsNal: Uint8Array): SpsInfo {
@@ -212,7 +266,8 @@ export function parseSps(spsNal: Uint8Array): SpsInfo {
       );
     }
   }
-  r.u1(); // vui_parameters_present_flag: read so a truncated SPS is caught, VUI itself is skipped
+  const timing = r.u1() === 1 ? readVuiTiming(r) : NO_TIMING; // vui_parameters_present_flag
+  const { numUnitsInTick, timeScale } = timing;
 
   return {
     profileIdc,
@@ -228,5 +283,7 @@ export function parseSps(spsNal: Uint8Array): SpsInfo {
     width,
     height,
     codecString: codecString({ profileIdc, constraintFlags, levelIdc }),
+    ...timing,
+    fps: numUnitsInTick > 0 && timeScale > 0 ? timeScale / (2 * numUnitsInTick) : undefined,
   };
 }

@@ -15,6 +15,13 @@ export interface Probe {
   field_order: string;
   nb_read_packets: number;
   key_packets: number;
+  /** The stream's frame rate as ffprobe reports it, e.g. '25/1' or '30000/1001'. */
+  r_frame_rate: string;
+  /** The first SPS's VUI timing as ffmpeg's trace_headers reads it (flags as 0/1). */
+  timing_info_present_flag: number;
+  num_units_in_tick: number;
+  time_scale: number;
+  fixed_frame_rate_flag: number;
 }
 
 export interface Fixture {

@@ -14,7 +14,7 @@ import {
   splitNalUnits,
   TIMESTAMP_TRAILER_BYTES,
 } from '../src/index';
-import { escapeRbsp, type SpsFields, writeSps } from './sps-writer';
+import { escapeRbsp, type SpsFields, type VuiFields, writeSps } from './sps-writer';
 
 const RUNS = { numRuns: 2000 };
 
@@ -168,6 +168,28 @@ function scalingList(size: number) {
   });
 }
 
+const u = (bits: number) => fc.integer({ min: 0, max: 2 ** bits - 1 });
+const vuiFields: fc.Arbitrary<VuiFields> = fc.record({
+  aspectRatioIdc: fc.option(fc.oneof(fc.constant(255), u(8))),
+  sar: fc.tuple(u(16), u(16)),
+  overscanAppropriate: fc.option(fc.boolean()),
+  videoSignal: fc.option(
+    fc.record({
+      format: u(3),
+      fullRange: fc.boolean(),
+      colour: fc.option(fc.tuple(u(8), u(8), u(8))),
+    }),
+  ),
+  chromaLoc: fc.option(fc.tuple(fc.nat(5), fc.nat(5))),
+  timing: fc.option(
+    fc.record({
+      numUnitsInTick: fc.oneof(fc.constantFrom(0, 1, 1001), u(32)),
+      timeScale: fc.oneof(fc.constantFrom(0, 50, 60000), u(32)),
+      fixedFrameRate: fc.boolean(),
+    }),
+  ),
+});
+
 const spsFields: fc.Arbitrary<SpsFields> = fc.record({
   profileIdc: fc.constantFrom(66, 77, 88, ...HIGH_PROFILES),
   constraintFlags: fc.integer({ min: 0, max: 255 }),
@@ -188,6 +210,7 @@ const spsFields: fc.Arbitrary<SpsFields> = fc.record({
   heightInMapUnits: fc.integer({ min: 4, max: 128 }), // 512x256 MBs stays under MaxFS
   frameMbsOnly: fc.boolean(),
   crop: fc.option(fc.tuple(fc.nat(7), fc.nat(7), fc.nat(7), fc.nat(7))),
+  vui: fc.option(vuiFields),
 });
 
 describe('SPS', () => {
@@ -201,6 +224,7 @@ describe('SPS', () => {
         const [unitX, unitY] = CROP_UNITS[separate ? 0 : chroma] as [number, number];
         const [left, right, top, bottom] = f.crop ?? [0, 0, 0, 0];
         const fieldFactor = f.frameMbsOnly ? 1 : 2;
+        const { numUnitsInTick = 0, timeScale = 0, fixedFrameRate = false } = f.vui?.timing ?? {};
         expect(info).toEqual({
           profileIdc: f.profileIdc,
           constraintFlags: f.constraintFlags,
@@ -215,6 +239,11 @@ describe('SPS', () => {
           width: f.widthInMbs * 16 - unitX * (left + right),
           height: f.heightInMapUnits * 16 * fieldFactor - unitY * fieldFactor * (top + bottom),
           codecString: codecString(f),
+          timingInfoPresent: Boolean(f.vui?.timing),
+          numUnitsInTick,
+          timeScale,
+          fixedFrameRate,
+          fps: numUnitsInTick && timeScale ? timeScale / (2 * numUnitsInTick) : undefined,
         });
         const hex = info.codecString.slice('avc1.'.length);
         expect(Number.parseInt(hex, 16)).toBe(
@@ -250,6 +279,7 @@ describe('SPS', () => {
           expect(info.width).toBeLessThanOrEqual(info.codedWidth);
           expect(info.height).toBeLessThanOrEqual(info.codedHeight);
           expect(Number.isSafeInteger(info.codedWidth * info.codedHeight)).toBe(true);
+          if (info.fps !== undefined) expect(info.fps > 0 && Number.isFinite(info.fps)).toBe(true);
         });
       }),
       RUNS,

@@ -24,6 +24,23 @@ export interface SpsFields {
   heightInMapUnits: number;
   frameMbsOnly: boolean;
   crop: [left: number, right: number, top: number, bottom: number] | null;
+  /** vui_parameters(), or null for vui_parameters_present_flag 0. */
+  vui: VuiFields | null;
+}
+
+/** The VUI fields up to the timing info; each null one is written as absent. */
+export interface VuiFields {
+  /** aspect_ratio_idc; 255 (Extended_SAR) is followed by `sar`. */
+  aspectRatioIdc: number | null;
+  sar: [width: number, height: number];
+  overscanAppropriate: boolean | null;
+  videoSignal: {
+    format: number;
+    fullRange: boolean;
+    colour: [primaries: number, transfer: number, matrix: number] | null;
+  } | null;
+  chromaLoc: [top: number, bottom: number] | null;
+  timing: { numUnitsInTick: number; timeScale: number; fixedFrameRate: boolean } | null;
 }
 
 const HIGH = [100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135];
@@ -72,6 +89,34 @@ export function escapeRbsp(rbsp: Uint8Array): Uint8Array {
   return Uint8Array.from(out);
 }
 
+function writeVui(w: BitWriter, v: VuiFields): void {
+  w.u(1, v.aspectRatioIdc === null ? 0 : 1);
+  if (v.aspectRatioIdc !== null) {
+    w.u(8, v.aspectRatioIdc);
+    if (v.aspectRatioIdc === 255) for (const s of v.sar) w.u(16, s);
+  }
+  w.u(1, v.overscanAppropriate === null ? 0 : 1);
+  if (v.overscanAppropriate !== null) w.u(1, v.overscanAppropriate ? 1 : 0);
+  w.u(1, v.videoSignal ? 1 : 0);
+  if (v.videoSignal) {
+    w.u(3, v.videoSignal.format);
+    w.u(1, v.videoSignal.fullRange ? 1 : 0);
+    w.u(1, v.videoSignal.colour ? 1 : 0);
+    for (const c of v.videoSignal.colour ?? []) w.u(8, c);
+  }
+  w.u(1, v.chromaLoc ? 1 : 0);
+  for (const c of v.chromaLoc ?? []) w.ue(c);
+  w.u(1, v.timing ? 1 : 0);
+  if (v.timing) {
+    w.u(32, v.timing.numUnitsInTick);
+    w.u(32, v.timing.timeScale);
+    w.u(1, v.timing.fixedFrameRate ? 1 : 0);
+  }
+  // nal_hrd_parameters_present_flag, vcl_hrd_parameters_present_flag, pic_struct_present_flag,
+  // bitstream_restriction_flag: none of what parseSps reads comes after them.
+  w.u(4, 0);
+}
+
 export function writeSps(f: SpsFields): Uint8Array {
   const w = new BitWriter();
   w.u(8, f.profileIdc);
@@ -114,7 +159,8 @@ export function writeSps(f: SpsFields): Uint8Array {
   w.u(1, 1); // direct_8x8_inference_flag
   w.u(1, f.crop ? 1 : 0);
   if (f.crop) for (const c of f.crop) w.ue(c);
-  w.u(1, 0); // vui_parameters_present_flag
+  w.u(1, f.vui ? 1 : 0);
+  if (f.vui) writeVui(w, f.vui);
   const rbsp = w.bytes();
   const nal = escapeRbsp(rbsp);
   return Uint8Array.from([0x67, ...nal]);
