@@ -165,9 +165,8 @@ function encoderParams(options: ResolvedOptions): NativeParams {
 
 async function openFile(options: ResolvedOptions, path: string, reason: string): Promise<Camera> {
   const recording = await readRecording(path);
-  // The file's own rate would come from the SPS VUI timing, which @cam/protocol's parseSps does
-  // not read yet: without --fps, replay runs at the default rate.
-  const fps = options.fps;
+  // Without --fps, the recording's own rate (SPS VUI timing), else the default.
+  const fps = options.fpsGiven ? options.fps : (recording.fps ?? options.fps);
   const bytes = recording.units.reduce((n, unit) => n + unit.data.length, 0);
   const info: CameraInfo = {
     source: `file:${path}`,

@@ -1,28 +1,55 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { splitNalUnits } from '@cam/protocol';
+import { type NalUnit, splitNalUnits } from '@cam/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection } from '../test/errors.js';
 import { decodeH264 } from '../test/ffmpeg.js';
 import { type Fixtures, fixtures } from '../test/fixtures.js';
-import { type EncodedFrame, openCamera } from './camera.js';
+import { type CameraInfo, type EncodedFrame, openCamera } from './camera.js';
 import { readRecording, splitAccessUnits } from './file-replay.js';
+import type { CameraOptions } from './options.js';
+
+/** Opens a file camera, takes `count` frames, closes; the median spacing of their timestamps. */
+async function replayed(
+  options: CameraOptions,
+  count: number,
+): Promise<{ info: CameraInfo; medianIntervalMs: number }> {
+  const camera = await openCamera(options);
+  const stamps: number[] = [];
+  camera.on('frame', (frame) => {
+    stamps.push(frame.timestampMs);
+    if (stamps.length === count) void camera.close();
+  });
+  await new Promise<void>((resolve) => camera.once('close', resolve));
+  const intervals = stamps.slice(1).map((t, i) => t - (stamps[i] as number));
+  intervals.sort((a, b) => a - b);
+  return { info: camera.info, medianIntervalMs: intervals[intervals.length >> 1] as number };
+}
 
 let files: Fixtures;
 let gop10: string;
 let sliced: string;
+let fast: string;
 
 beforeAll(() => {
   files = fixtures();
   gop10 = files.make('gop10.h264', 30, 'keyint=10:min-keyint=10:scenecut=0:bframes=2');
   sliced = files.make('sliced.h264', 12, 'keyint=6:min-keyint=6:scenecut=0:slices=3');
+  // gop10 with its SPS timing rewritten by ffmpeg to 1000 ticks per second: 500 frames per second.
+  fast = join(files.dir, 'fast.h264');
+  execFileSync('ffmpeg', [
+    ...['-v', 'error', '-nostdin', '-i', gop10, '-c', 'copy'],
+    ...['-bsf:v', 'h264_metadata=tick_rate=1000', '-f', 'h264', fast],
+  ]);
 });
 afterAll(() => files.remove());
 
 describe('splitAccessUnits', () => {
   it('gives one access unit per picture, parameter sets grouped with the IDR', () => {
     const recording = splitAccessUnits(readFileSync(gop10), 'gop10');
-    expect(recording).toMatchObject({ width: 320, height: 240, gop: 10 });
+    // The fixtures are 25 fps: the SPS's VUI timing says so.
+    expect(recording).toMatchObject({ width: 320, height: 240, gop: 10, fps: 25 });
     expect(recording.units).toHaveLength(30);
     expect(recording.units.map((u) => u.keyframe)).toEqual(
       Array.from({ length: 30 }, (_, i) => i % 10 === 0),
@@ -52,12 +79,32 @@ describe('splitAccessUnits', () => {
     expect(recording.units[0]?.keyframe).toBe(true);
   });
 
+  it('does not trust a frame rate outside CAMERA_LIMITS.fps', () => {
+    expect(splitAccessUnits(readFileSync(gop10), 'gop10').fps).toBe(25);
+    expect(splitAccessUnits(readFileSync(fast), 'fast').fps).toBeUndefined();
+  });
+
   it('rejects a stream without a keyframe, and bytes that are not H.264', () => {
     const units = splitAccessUnits(readFileSync(gop10), 'gop10').units;
     const noIdr = Buffer.concat(units.slice(1, 9).map((u) => u.data));
     expect(() => splitAccessUnits(noIdr, 'p-only')).toThrow(/p-only: has no IDR/);
     expect(() => splitAccessUnits(Buffer.from('hello world'), 'text')).toThrow(
       expect.objectContaining({ code: 'FILE_INVALID', parameter: 'source' }),
+    );
+  });
+
+  it('rejects a recording whose SPS is cut short, naming the file', () => {
+    const stream = readFileSync(gop10);
+    const sps = splitNalUnits(stream).find((n) => n.type === 7) as NalUnit;
+    const cutAt = sps.offset + sps.startCodeLength + 3; // header, profile_idc, constraint flags
+    const end = sps.offset + sps.startCodeLength + sps.data.length;
+    const broken = Buffer.concat([stream.subarray(0, cutAt), stream.subarray(end)]);
+    expect(() => splitAccessUnits(broken, 'cut-sps')).toThrow(
+      expect.objectContaining({
+        code: 'FILE_INVALID',
+        parameter: 'source',
+        message: expect.stringMatching(/^file cut-sps: its SPS is unreadable: SPS truncated/),
+      }),
     );
   });
 });
@@ -132,6 +179,24 @@ describe('file source', () => {
     ]);
     expect(camera.stats().droppedReasons).toEqual({ keyframeRequest: 7 });
     expect((await decodeH264(frames.map((f) => f.data))).errors).toBe('');
+  });
+
+  it("replays at the recording's own 25 fps unless fps is given", async () => {
+    // Which rate was chosen, seen in the frames' spacing: the median interval (robust to a
+    // stalled timer on a busy machine) is nearer 40 ms (25 fps) or 33.3 ms (30 fps).
+    const nearer25 = (ms: number) => Math.abs(ms - 40) < Math.abs(ms - 1000 / 30);
+    const own = await replayed({ source: `file:${gop10}` }, 21);
+    expect(own.info.fps).toBe(25);
+    expect(nearer25(own.medianIntervalMs)).toBe(true);
+    const given = await replayed({ source: `file:${gop10}`, fps: 30 }, 21);
+    expect(given.info.fps).toBe(30);
+    expect(nearer25(given.medianIntervalMs)).toBe(false);
+  });
+
+  it('replays at 30 fps when the recording states no trusted rate', async () => {
+    const camera = await openCamera({ source: `file:${fast}` });
+    expect(camera.info.fps).toBe(30);
+    await camera.close();
   });
 
   it('rejects a missing file naming the source', async () => {

@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
-import { type NalUnit, parseSps, splitNalUnits } from '@cam/protocol';
+import { type NalUnit, parseSps, type SpsInfo, splitNalUnits } from '@cam/protocol';
 import type { CameraInfo, Producer, StartProducer } from './camera.js';
 import { CameraError } from './errors.js';
+import { CAMERA_LIMITS } from './options.js';
 
 /** Largest file replayed: it is read into memory whole, and frames are views of it. */
 export const MAX_REPLAY_BYTES = 256 * 1024 * 1024;
@@ -18,6 +19,8 @@ export interface Recording {
   height: number;
   /** Frames from the first keyframe to the next (all of them when there is one). */
   gop: number;
+  /** The frame rate the SPS's VUI timing states; undefined when none, or outside CAMERA_LIMITS. */
+  fps: number | undefined;
 }
 
 const VCL = new Set([1, 5]);
@@ -29,24 +32,21 @@ function firstSliceOfPicture(nal: NalUnit): boolean {
   return ((nal.data[1] ?? 0) & 0x80) !== 0;
 }
 
+function invalidFile(name: string, why: string, cause?: unknown): CameraError {
+  return new CameraError('FILE_INVALID', `file ${name}: ${why}`, { parameter: 'source', cause });
+}
+
 /**
  * Groups the NAL units of an Annex B stream into access units, each starting at the first NAL
  * of a picture (an SPS, PPS, SEI or delimiter before a slice belongs with that slice).
- * Throws a CameraError (FILE_INVALID) when the stream has no slice or no keyframe.
+ * Throws a CameraError (FILE_INVALID) when the stream has no keyframe or its SPS is malformed.
  */
 export function splitAccessUnits(stream: Buffer, name: string): Recording {
   let nals: NalUnit[];
   try {
     nals = splitNalUnits(stream);
   } catch (error) {
-    throw new CameraError(
-      'FILE_INVALID',
-      `file ${name}: not an Annex B H.264 stream: ${(error as Error).message}`,
-      {
-        parameter: 'source',
-        cause: error,
-      },
-    );
+    throw invalidFile(name, `not an Annex B H.264 stream: ${(error as Error).message}`, error);
   }
   const starts: number[] = [];
   let hasSlice = false;
@@ -66,22 +66,25 @@ export function splitAccessUnits(stream: Buffer, name: string): Recording {
   const keyframes = units.flatMap((unit, i) => (unit.keyframe ? [i] : []));
   const sps = nals.find((nal) => nal.type === 7);
   if (keyframes.length === 0 || sps === undefined) {
-    throw new CameraError(
-      'FILE_INVALID',
-      `file ${name}: has no IDR frame with an SPS to start decoding from`,
-      {
-        parameter: 'source',
-      },
-    );
+    throw invalidFile(name, 'has no IDR frame with an SPS to start decoding from');
   }
-  const info = parseSps(sps.data);
+  let info: SpsInfo;
+  try {
+    info = parseSps(sps.data);
+  } catch (error) {
+    throw invalidFile(name, `its SPS is unreadable: ${(error as Error).message}`, error);
+  }
   const [first = 0, second] = keyframes;
+  // A rate no camera runs at (e.g. a 90 kHz clock written as ticks per frame) is not trusted.
+  const [minFps, maxFps] = CAMERA_LIMITS.fps;
+  const trusted = info.fps !== undefined && info.fps >= minFps && info.fps <= maxFps;
   // Replay starts at the first keyframe: what comes before it cannot be decoded.
   return {
     units: units.slice(first),
     width: info.width,
     height: info.height,
     gop: second === undefined ? units.length - first : second - first,
+    fps: trusted ? info.fps : undefined,
   };
 }
 

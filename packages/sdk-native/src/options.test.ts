@@ -23,6 +23,7 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ source: 'test' })).toEqual({
       source: { kind: 'test' },
       ...CAMERA_DEFAULTS,
+      fpsGiven: false,
     });
   });
 
@@ -41,6 +42,7 @@ describe('resolveOptions', () => {
       fps: 5,
       bitrateKbps: 300,
       gop: 1,
+      fpsGiven: true,
     });
   });
 

@@ -6,6 +6,7 @@ export interface CameraOptions {
   source: string;
   width?: number;
   height?: number;
+  /** Unset, a `file:` source replays at the recording's own rate (its SPS timing), else 30. */
   fps?: number;
   bitrateKbps?: number;
   /** Frames from one IDR to the next. */
@@ -44,6 +45,8 @@ export interface ResolvedOptions {
   fps: number;
   bitrateKbps: number;
   gop: number;
+  /** Whether the caller set fps (file replay then ignores the file's own rate). */
+  fpsGiven: boolean;
 }
 
 /** Parses a `--source` value; throws a CameraError naming `source` when it is none of the forms. */
@@ -113,5 +116,6 @@ export function resolveOptions(options: CameraOptions): ResolvedOptions {
     fps: pick('fps'),
     bitrateKbps: pick('bitrateKbps'),
     gop: pick('gop'),
+    fpsGiven: options.fps !== undefined,
   };
 }
