@@ -322,6 +322,8 @@ static inline int cam_shm_peek(const cam_shm_reader *r, uint64_t seq, cam_shm_fr
    * if we see that value, we see everything the writer stored before it. */
   uint32_t lock = __atomic_load_n(&s->lock, __ATOMIC_ACQUIRE);
   if (lock & 1u) return CAM_SHM_AGAIN;
+  /* SYNC: relaxed: single-copy atomic loads only; whether they belong to one frame is decided by
+   * the lock re-check below. */
   f->seq = __atomic_load_n(&s->frame_seq, __ATOMIC_RELAXED);
   f->timestamp_ms = __atomic_load_n(&s->timestamp_ms, __ATOMIC_RELAXED);
   f->publish_ns = __atomic_load_n(&s->publish_ns, __ATOMIC_RELAXED);
@@ -418,10 +420,12 @@ static inline int cam_shm_wait(const cam_shm_reader *r, uint32_t seen, int timeo
 
 /* Writer liveness as the reader sees it. */
 static inline int cam_shm_writer_closed(const cam_shm_reader *r) {
+  /* SYNC: acquire pairs with the writer's release fetch_or of state in cam_shm_writer_close. */
   return (__atomic_load_n(&r->hdr->state, __ATOMIC_ACQUIRE) & CAM_SHM_STATE_CLOSED) != 0;
 }
 
 static inline uint64_t cam_shm_heartbeat_age_ms(const cam_shm_reader *r) {
+  /* SYNC: relaxed: a standalone liveness hint, pairs with the writer's relaxed stores. */
   uint64_t hb = __atomic_load_n(&r->hdr->heartbeat_ns, __ATOMIC_RELAXED);
   uint64_t now = cam_shm_now_ns();
   return now > hb ? (now - hb) / 1000000u : 0;

@@ -148,6 +148,8 @@ int cam_shm_writer_publish(cam_shm_writer *w, const uint8_t *data, uint32_t leng
   __atomic_store_n(&s->lock, lock + 1u, __ATOMIC_RELAXED);
   __atomic_thread_fence(__ATOMIC_RELEASE);
   memcpy(w->base + h->data_offset + (uint64_t)idx * h->slot_bytes, data, length);
+  /* SYNC: relaxed: ordered after the odd lock by the fence above and before the even lock by
+   * its release store; readers load them relaxed and trust them only if the lock re-check holds. */
   __atomic_store_n(&s->frame_seq, seq, __ATOMIC_RELAXED);
   __atomic_store_n(&s->timestamp_ms, timestamp_ms, __ATOMIC_RELAXED);
   __atomic_store_n(&s->length, length, __ATOMIC_RELAXED);
