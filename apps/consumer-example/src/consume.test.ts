@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShmWriter } from '@cam/shm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeH264, segmentName } from '../../../packages/shm/test/helpers';
+import { encodeH264, segmentsOfThisTest } from '../../../packages/shm/test/helpers';
 import { consume } from './consume';
+
+// Unique names; their segments are removed after each test, even a failed one.
+const segmentName = segmentsOfThisTest();
 
 const dir = mkdtempSync(join(tmpdir(), 'cam-consumer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShmWriter } from '@cam/shm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeH264, segmentName } from '../../../packages/shm/test/helpers';
+import { encodeH264, segmentsOfThisTest } from '../../../packages/shm/test/helpers';
+
+// Unique names; their segments are removed after each test, even a failed one.
+const segmentName = segmentsOfThisTest();
 
 const out = mkdtempSync(join(tmpdir(), 'cam-c-example-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));

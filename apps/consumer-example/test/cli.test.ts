@@ -3,7 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ShmWriter } from '@cam/shm';
 import { describe, expect, it } from 'vitest';
-import { encodeH264, segmentName } from '../../../packages/shm/test/helpers';
+import { encodeH264, segmentsOfThisTest } from '../../../packages/shm/test/helpers';
+
+// Unique names; their segments are removed after each test, even a failed one.
+const segmentName = segmentsOfThisTest();
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const run = (...args: string[]) =>
