@@ -152,7 +152,7 @@ export class Streamer {
       fps: info.fps,
       bitrateKbps: info.bitrateKbps,
       gop: info.gop,
-      join: this.join?.policy,
+      join: this.joinPolicy,
       joinReason: this.join?.reason,
       server: this.server.implementation,
       listen: `${config.host}:${this.server.port}`,
