@@ -97,17 +97,19 @@ export default {
       const o = openh264.rows[size];
       rows.push(
         {
-          what: `encoder ${size}: frames per second flat out, OpenH264 (peer: libx264 ultrafast)`,
+          what: `encoder ${size}: frames per second flat out, OpenH264`,
           ours: o.flatOutFps,
           peer: peer[size].flatOutFps,
+          peerName: 'libx264 ultrafast',
           unit: 'fps',
           target: size === '1080p' ? '≥ 30 fps (real time)' : '—',
           ...(size === '1080p' ? { pass: o.flatOutFps >= 30 } : {}),
         },
         {
-          what: `encoder ${size}30: CPU, OpenH264 (peer: libx264 ultrafast)`,
+          what: `encoder ${size}30: CPU, OpenH264`,
           ours: o.cpuPercentAt30,
           peer: peer[size].cpuPercentAt30,
+          peerName: 'libx264 ultrafast',
           unit: '% core',
           target: '—',
         },

@@ -4,9 +4,9 @@
 // replayed at 30 fps by the server under test, in its own process, to 100 `ws` clients opened
 // by 4 separate load-generator processes (so the clients never share the server's event loop),
 // all on 127.0.0.1. Servers, one after the other, each with a fresh process:
-//   ours (uWS)  @cam/streamer on uWebSockets.js, as shipped (GOP cache, per-client bound)
-//   ours (ws)   @cam/streamer forced to its `ws` fallback (--server ws)
-//   peer        a plain `ws` server running the README broadcast loop (bench/fanout/peer-ws.mjs)
+//   ours on uWS  @cam/streamer on uWebSockets.js, as shipped (GOP cache, per-client bound)
+//   ours on ws   @cam/streamer forced to its `ws` fallback (--server ws)
+//   plain ws     the peer: a `ws` server running the README broadcast loop (fanout/peer-ws.mjs)
 // All three take frames from the same @cam/sdk-native file replay and frame them with the same
 // @cam/protocol function; the streamer has its shared-memory ring off, as the peer has none.
 // Each run: clients connect, 3 s warm-up, then every message is recorded. The three servers run
@@ -54,9 +54,9 @@ const CLIENT_BUFFER_BYTES = 2 * 1024 * 1024;
 const MB = 1024 * 1024;
 
 const SERVERS = {
-  'streamer-uws': 'ours (uWS)',
-  'streamer-ws': 'ours (ws fallback)',
-  'peer-ws': 'peer (plain ws)',
+  'streamer-uws': 'ours on uWS',
+  'streamer-ws': 'ours on ws (fallback)',
+  'peer-ws': 'plain ws',
 };
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -157,6 +157,7 @@ function rows(normal, slow) {
         what: `fan-out ${CLIENTS} clients: server-added latency p50, ${who}`,
         ours: ms(ours.latency.p50),
         peer: ms(peer.latency.p50),
+        peerName: SERVERS['peer-ws'],
         unit: 'ms',
         target: '—',
       },
@@ -164,6 +165,7 @@ function rows(normal, slow) {
         what: `fan-out ${CLIENTS} clients: server-added latency p99, ${who}`,
         ours: ms(ours.latency.p99),
         peer: ms(peer.latency.p99),
+        peerName: SERVERS['peer-ws'],
         unit: 'ms',
         target: '< 2 ms',
         pass: ours.latency.p99 < 2000,
@@ -172,6 +174,7 @@ function rows(normal, slow) {
         what: `fan-out ${CLIENTS} clients: server CPU per second of stream, ${who}`,
         ours: ours.cpuPercent,
         peer: peer.cpuPercent,
+        peerName: SERVERS['peer-ws'],
         unit: '% core',
         ...(kind === 'streamer-uws' ? { target: '≤ 0.5× peer', limit: 0.5 } : { target: '—' }),
       },
@@ -181,6 +184,7 @@ function rows(normal, slow) {
     what: `server RSS with ${CLIENTS} clients, ${SERVERS['streamer-uws']}`,
     ours: normal['streamer-uws'].rssMaxBytes / MB,
     peer: peer.rssMaxBytes / MB,
+    peerName: SERVERS['peer-ws'],
     unit: 'MB',
     target: '< 80 MB',
     pass: normal['streamer-uws'].rssMaxBytes < 80 * MB,
@@ -188,9 +192,10 @@ function rows(normal, slow) {
   for (const kind of Object.keys(SERVERS)) {
     const isOurs = kind !== 'peer-ws';
     out.push({
-      what: `slow client: others' p99 with it (peer col: without), ${SERVERS[kind]}`,
+      what: `1 stalled client: the others' latency p99, ${SERVERS[kind]}`,
       ours: ms(slow[kind].latency.p99),
       peer: ms(normal[kind].latency.p99),
+      peerName: 'none stalled',
       unit: 'ms',
       ...(isOurs ? { target: '≤ 1.10×', limit: 1.1 } : { target: '—' }),
     });
@@ -198,9 +203,10 @@ function rows(normal, slow) {
   for (const kind of ['streamer-uws', 'streamer-ws']) {
     const bound = CLIENT_BUFFER_BYTES + slow[kind].maxMessageBytes;
     out.push({
-      what: `slow client: its queue in the server, max, ${SERVERS[kind]}`,
+      what: `1 stalled client: its queue in the server, max, ${SERVERS[kind]}`,
       ours: slow[kind].queueMaxBytes / MB,
       peer: slow['peer-ws'].queueMaxBytes / MB,
+      peerName: SERVERS['peer-ws'],
       unit: 'MB',
       target: `≤ ${(bound / MB).toFixed(2)} MB (bound + 1 msg)`,
       pass: slow[kind].queueMaxBytes <= bound,
@@ -210,6 +216,7 @@ function rows(normal, slow) {
     what: `server RSS with ${CLIENTS} clients + 1 stalled, ${SERVERS['streamer-uws']}`,
     ours: slow['streamer-uws'].rssMaxBytes / MB,
     peer: slow['peer-ws'].rssMaxBytes / MB,
+    peerName: SERVERS['peer-ws'],
     unit: 'MB',
     target: '< 80 MB',
     pass: slow['streamer-uws'].rssMaxBytes < 80 * MB,

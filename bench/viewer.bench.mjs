@@ -41,7 +41,7 @@ const MEASURE_S = 10;
 const KINDS = {
   webcodecs: 'ours, WebCodecs',
   jmuxer: 'ours, jmuxer',
-  seed: 'peer: seed jmuxer settings',
+  seed: 'seed page (jmuxer, Supervisor settings)',
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -185,6 +185,7 @@ function result(joins, display, streamer) {
       what: `new viewer: socket open → first frame p50, ${KINDS[kind]}`,
       ours: first[kind].p50,
       peer: first.seed.p50,
+      peerName: 'seed page, plain server',
       unit: 'ms',
       target: '< 200 ms',
       pass: first[kind].p50 < 200,
@@ -198,6 +199,7 @@ function result(joins, display, streamer) {
       what: `display latency: capture → shown p50, ${KINDS[kind]}`,
       ours: shown[kind].p50,
       peer: shown.seed.p50,
+      peerName: 'seed page',
       unit: 'ms',
       target: `< ${limit} ms`,
       pass: shown[kind].p50 < limit,
