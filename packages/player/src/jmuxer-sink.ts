@@ -8,27 +8,26 @@ const MAX_TRACKED = 300;
 // jmuxer seeks to the live edge (checked every second) when playback is this far behind: after
 // a late joiner's catch-up burst, a network hiccup or a hidden tab.
 const MAX_LAG_MS = 300;
-// Smaller lags are played away: faster, in proportion to the excess (+10% per 100 ms, at most
-// +50%), while more than this many frames are buffered ahead. Chromium drops frames when it runs
-// the buffer down to one frame (measured: ~4% of frames at a 2-frame target, none at 3), so 3
-// frames is the smallest smooth depth.
-const TARGET_DEPTH_FRAMES = 3;
+// Smaller lags are played away: faster, in proportion to the excess, while more than this many
+// frames are buffered ahead. Two frames played without a dropped frame here; a buffer that runs
+// dry (as a timeline even 1% ahead of capture makes it) costs ~4% of frames.
+const TARGET_DEPTH_FRAMES = 2;
+const CATCH_UP_GAIN = 4; // playback rate added per second of excess depth
 const MAX_CATCH_UP_RATE = 1.5;
 
 /**
  * jmuxer (MSE) set up for live: every message is one complete access unit, pushed to the
  * SourceBuffer at once (`flushingTime: 0`, `isLastVideoFrameComplete`), timed by the stream's
- * fps so media time runs at the capture clock's pace; a small lag is played away, a large one
- * cut by a seek to the live edge; jmuxer trims played media (`clearBuffer`, which keeps ~30 s
+ * fps; a small lag is played away, a large one cut by a seek to the live edge; jmuxer trims played media (`clearBuffer`, which keeps ~30 s
  * behind the playhead), so the buffer stays bounded in a long session.
  */
 export class JmuxerSink implements Sink {
   private readonly jmuxer: JMuxer;
   private readonly rateTimer: ReturnType<typeof setInterval>;
+  private readonly frameMs: number;
   private ready = false;
   private readonly pending: Frame[] = [];
-  // Frame n starts at media time round(n × 1000 / fps) ms: that is how a shown frame finds its
-  // capture time.
+  // Frame n starts at media time n × frameMs: that is how a shown frame finds its capture time.
   private readonly captureByIndex = new Map<number, number>();
   private nextIndex = 0;
   private dropped = 0;
@@ -41,6 +40,11 @@ export class JmuxerSink implements Sink {
     private readonly fps: number,
     private readonly events: SinkEvents,
   ) {
+    // Whole ms, rounded up (34 ms at 30 fps): a timeline running even 1% ahead of capture keeps
+    // emptying the buffer, and Chromium then drops frames; a slightly slow one is taken up by the
+    // catch-up rate below. A constant duration also keeps jmuxer's keyframe positions, which
+    // its buffer trimming relies on, exact.
+    this.frameMs = Math.ceil(1000 / fps);
     video.muted = true; // browsers only autoplay muted video
     video.autoplay = true;
     video.playsInline = true;
@@ -96,11 +100,7 @@ export class JmuxerSink implements Sink {
   }
 
   private feed(frame: Frame): void {
-    // Whole-ms durations that add up to the exact frame rate (33, 33, 34 ms at 30 fps): a
-    // timeline even 1% fast keeps running the buffer dry, and Chromium then drops frames.
-    const start = Math.round((this.nextIndex * 1000) / this.fps);
-    const duration = Math.round(((this.nextIndex + 1) * 1000) / this.fps) - start;
-    this.jmuxer.feed({ video: frame.data, duration, isLastVideoFrameComplete: true });
+    this.jmuxer.feed({ video: frame.data, duration: this.frameMs, isLastVideoFrameComplete: true });
     this.captureByIndex.set(this.nextIndex, frame.captureMs);
     this.captureByIndex.delete(this.nextIndex - MAX_TRACKED);
     this.nextIndex++;
@@ -108,7 +108,7 @@ export class JmuxerSink implements Sink {
 
   private watchFrames(): void {
     this.frameCallback = this.video.requestVideoFrameCallback((_now, meta) => {
-      const index = Math.round(meta.mediaTime * this.fps);
+      const index = Math.round((meta.mediaTime * 1000) / this.frameMs);
       const captureMs = this.captureByIndex.get(index);
       if (captureMs !== undefined) {
         this.events.shown(captureMs, wallClock(meta.expectedDisplayTime), meta.width, meta.height);
@@ -122,6 +122,6 @@ export class JmuxerSink implements Sink {
     if (buffered.length === 0) return;
     const excess =
       buffered.end(buffered.length - 1) - this.video.currentTime - TARGET_DEPTH_FRAMES / this.fps;
-    this.video.playbackRate = Math.min(MAX_CATCH_UP_RATE, 1 + Math.max(0, excess));
+    this.video.playbackRate = Math.min(MAX_CATCH_UP_RATE, 1 + CATCH_UP_GAIN * Math.max(0, excess));
   }
 }
