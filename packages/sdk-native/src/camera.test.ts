@@ -82,6 +82,7 @@ describe('test source', () => {
       fps: 30,
       gop: 3600,
     });
+    expect(camera.info.keyframeOnRequest).toBe(true);
     const requests: number[] = [];
     const { frames } = await collect(camera, 40, (_frame, i) => {
       if (i % 8 === 4) {

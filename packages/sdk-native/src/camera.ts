@@ -9,7 +9,7 @@ import {
   type NativeStats,
 } from './native.js';
 import { type CameraOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { chooseFormat, probeDevice, type V4l2Choice } from './v4l2.js';
+import { chooseFormat, describeV4l2, probeDevice, type V4l2Choice } from './v4l2.js';
 
 /** One H.264 access unit as captured. */
 export interface EncodedFrame {
@@ -37,9 +37,22 @@ export interface CameraInfo {
   gop: number;
   /** What produces the H.264, e.g. 'OpenH264 2.3.1' or 'camera (H.264 passthrough)'. */
   encoder: string;
+  /**
+   * Whether requestKeyframe() makes the next frame an IDR: true where an encoder we drive runs
+   * (test, sophgo, a V4L2 YUYV camera through OpenH264). False for file replay, which can only
+   * skip ahead to the recording's next IDR, and for V4L2 H.264 passthrough (see v4l2.ts).
+   * A server that gives late joiners a fresh IDR should do so only when this is true.
+   */
+  keyframeOnRequest: boolean;
   /** Why this source: the choice `auto` made, or 'requested'. Worth logging. */
   reason: string;
 }
+
+/** What the TypeScript side knows of a native backend before it starts; the rest it reports. */
+export type SourceDescription = Pick<
+  CameraInfo,
+  'source' | 'backend' | 'reason' | 'keyframeOnRequest'
+>;
 
 export interface CameraStats {
   frames: number;
@@ -139,7 +152,7 @@ export class Camera extends EventEmitter<CameraEvents> {
 export function nativeProducer(
   kind: 'test' | 'v4l2' | 'sophgo',
   params: NativeParams,
-  describe: Pick<CameraInfo, 'source' | 'backend' | 'reason'>,
+  describe: SourceDescription,
 ): StartProducer {
   const native = loadNative();
   return (onFrame, onEnd) => {
@@ -177,6 +190,7 @@ async function openFile(options: ResolvedOptions, path: string, reason: string):
     bitrateKbps: Math.round((bytes * 8 * fps) / recording.units.length / 1000),
     gop: recording.gop,
     encoder: 'none (pre-encoded file)',
+    keyframeOnRequest: false,
     reason,
   };
   return new Camera(replay(info, recording.units));
@@ -184,7 +198,12 @@ async function openFile(options: ResolvedOptions, path: string, reason: string):
 
 function openTest(options: ResolvedOptions, reason: string): Camera {
   return new Camera(
-    nativeProducer('test', encoderParams(options), { source: 'test', backend: 'test', reason }),
+    nativeProducer('test', encoderParams(options), {
+      source: 'test',
+      backend: 'test',
+      keyframeOnRequest: true,
+      reason,
+    }),
   );
 }
 
@@ -195,9 +214,7 @@ function openV4l2(
   reason: string,
 ): Camera {
   const params = { ...encoderParams(options), ...choice, path };
-  return new Camera(
-    nativeProducer('v4l2', params, { source: `v4l2:${path}`, backend: 'v4l2', reason }),
-  );
+  return new Camera(nativeProducer('v4l2', params, describeV4l2(path, choice, reason)));
 }
 
 function openSophgo(options: ResolvedOptions, reason: string): Camera {
@@ -213,6 +230,7 @@ function openSophgo(options: ResolvedOptions, reason: string): Camera {
     nativeProducer('sophgo', encoderParams(options), {
       source: 'sophgo',
       backend: 'sophgo',
+      keyframeOnRequest: true,
       reason,
     }),
   );

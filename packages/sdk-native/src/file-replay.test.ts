@@ -160,8 +160,10 @@ describe('file source', () => {
     expect(camera.stats()).toMatchObject({ frames: 75, keyframes: 8, dropped: 0, encodeMs: null });
   });
 
-  it('jumps to the next keyframe of the recording on requestKeyframe()', async () => {
+  it('jumps to the next keyframe of the recording on requestKeyframe(), and says it cannot make one', async () => {
     const camera = await openCamera({ source: `file:${gop10}`, fps: 200 });
+    // It cannot make one: a server must not promise a joiner a fresh IDR from it.
+    expect(camera.info.keyframeOnRequest).toBe(false);
     const frames: EncodedFrame[] = [];
     camera.on('frame', (frame) => {
       frames.push(frame);

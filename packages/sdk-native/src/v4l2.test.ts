@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { thrown } from '../test/errors.js';
 import { openCamera } from './camera.js';
 import type { V4l2Device, V4l2Format } from './native.js';
-import { chooseFormat, pickSize, probeDevice } from './v4l2.js';
+import { chooseFormat, describeV4l2, pickSize, probeDevice } from './v4l2.js';
 
 // Format lists as V4L2 drivers report them (a UVC webcam with H.264, one without, a capture
 // card with a stepwise range). No camera exists on our machines to ask.
@@ -79,6 +79,21 @@ describe('chooseFormat', () => {
     expect(() => chooseFormat(device([odd]), { width: 176, height: 100 }, '/dev/video0')).toThrow(
       /offers YUYV/,
     );
+  });
+});
+
+describe('describeV4l2', () => {
+  it('promises an IDR on request only where OpenH264 encodes (YUYV), not for H.264 passthrough', () => {
+    const want = { width: 1280, height: 720 };
+    const info = (formats: V4l2Format[]) =>
+      describeV4l2('/dev/video0', chooseFormat(device(formats), want, '/dev/video0'), 'requested');
+    expect(info([yuyv, h264])).toEqual({
+      source: 'v4l2:/dev/video0',
+      backend: 'v4l2',
+      keyframeOnRequest: false,
+      reason: 'requested',
+    });
+    expect(info([mjpeg, yuyv])).toMatchObject({ keyframeOnRequest: true });
   });
 });
 

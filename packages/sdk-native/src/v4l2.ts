@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { SourceDescription } from './camera.js';
 import { CameraError, fromNative } from './errors.js';
 import { loadNative, type V4l2Device, type V4l2Format, type V4l2Size } from './native.js';
 
@@ -54,6 +55,22 @@ export function chooseFormat(device: V4l2Device, want: V4l2Size, path: string): 
       '(MJPEG needs a JPEG decoder this package does not have)',
     { parameter: 'source' },
   );
+}
+
+/**
+ * What the camera is before it starts. keyframeOnRequest is false for H.264 passthrough: on a
+ * request the addon sets V4L2_CID_MPEG_VIDEO_FORCE_KEY_FRAME without checking that the driver
+ * has the control (uvcvideo, the usual H.264 webcam driver, maps none of the V4L2 MPEG controls)
+ * or that it took effect, and up to 4 frames the camera already encoded are queued ahead of any
+ * IDR it makes. A YUYV camera's frames go through OpenH264, which encodes the next one as an IDR.
+ */
+export function describeV4l2(path: string, choice: V4l2Choice, reason: string): SourceDescription {
+  return {
+    source: `v4l2:${path}`,
+    backend: 'v4l2',
+    keyframeOnRequest: choice.fourcc !== 'H264',
+    reason,
+  };
 }
 
 /** Checks the path names a character device, then asks the driver what it can capture. */
