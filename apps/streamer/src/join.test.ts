@@ -1,29 +1,50 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Camera, openCamera } from '@cam/sdk-native';
 import { describe, expect, it } from 'vitest';
+import { concat, makeH264 } from '../test/h264';
 import { tick } from '../test/harness';
-import { chooseJoin, forcesKeyframes, KeyframeRequests } from './join';
+import { chooseJoin, KeyframeRequests } from './join';
 
-describe('forcesKeyframes / chooseJoin', () => {
-  it('says which cameras make an IDR on request', () => {
-    expect(forcesKeyframes({ backend: 'test', gop: 30 })).toBe(true);
-    expect(forcesKeyframes({ backend: 'sophgo', gop: 30 })).toBe(true);
-    expect(forcesKeyframes({ backend: 'v4l2', gop: 30 })).toBe(true); // YUYV through OpenH264
-    expect(forcesKeyframes({ backend: 'v4l2', gop: 0 })).toBe(false); // H.264 passthrough
-    expect(forcesKeyframes({ backend: 'file', gop: 30 })).toBe(false);
+/** The info of a real camera, which is closed again. */
+async function infoOf(open: Promise<Camera>) {
+  const camera = await open;
+  await camera.close();
+  return camera.info;
+}
+
+describe('chooseJoin', () => {
+  it('auto: keyframe for the test camera, gop for a replayed file, as @cam/sdk-native reports them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cam-join-'));
+    try {
+      const file = join(dir, 'clip.h264');
+      writeFileSync(file, concat((await makeH264({ frames: 10, gop: 5 })).map((u) => u.data)));
+      const test = await infoOf(openCamera({ source: 'test', width: 64, height: 48 }));
+      const replay = await infoOf(openCamera({ source: `file:${file}` }));
+      expect(chooseJoin('auto', test)).toEqual({
+        policy: 'keyframe',
+        reason: 'the test source makes an IDR on request',
+      });
+      expect(chooseJoin('auto', replay)).toEqual({
+        policy: 'gop',
+        reason: 'the file source cannot make an IDR on request',
+      });
+      // A setting is kept, whatever the camera can do.
+      expect(chooseJoin('gop', test)).toEqual({ policy: 'gop', reason: 'requested' });
+      expect(chooseJoin('keyframe', replay)).toEqual({ policy: 'keyframe', reason: 'requested' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
-  it('auto picks keyframe where the camera can make one, else gop; a setting is kept', () => {
-    expect(chooseJoin('auto', { backend: 'test', gop: 30 })).toEqual({
-      policy: 'keyframe',
-      reason: 'the test source makes an IDR on request',
-    });
-    expect(chooseJoin('auto', { backend: 'file', gop: 30 })).toEqual({
+  it('auto follows keyframeOnRequest, not the backend (V4L2 YUYV vs H.264 passthrough)', () => {
+    expect(chooseJoin('auto', { backend: 'v4l2', keyframeOnRequest: true }).policy).toBe(
+      'keyframe',
+    );
+    expect(chooseJoin('auto', { backend: 'v4l2', keyframeOnRequest: false })).toEqual({
       policy: 'gop',
-      reason: 'the file source cannot make an IDR on request',
-    });
-    expect(chooseJoin('gop', { backend: 'test', gop: 30 }).policy).toBe('gop');
-    expect(chooseJoin('keyframe', { backend: 'file', gop: 30 })).toEqual({
-      policy: 'keyframe',
-      reason: 'requested',
+      reason: 'the v4l2 source cannot make an IDR on request',
     });
   });
 });

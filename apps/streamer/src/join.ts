@@ -11,30 +11,16 @@ export type JoinSetting = 'auto' | 'keyframe' | 'gop';
 export type JoinPolicy = Exclude<JoinSetting, 'auto'>;
 
 /**
- * Whether requestKeyframe() makes the camera's next frame an IDR: true where our encoder or the
- * device's runs on request (test pattern, V4L2 YUYV through OpenH264, sophgo). A replayed file
- * can only skip ahead to its next IDR (dropping frames for every viewer), and a V4L2 H.264
- * camera's FORCE_KEY_FRAME is best effort; @cam/sdk-native reports such a camera with gop 0.
+ * The policy `setting` gives for this camera, and why, for the start log. `auto` asks the camera
+ * for fresh IDRs only where @cam/sdk-native says requestKeyframe() makes one (keyframeOnRequest);
+ * a replayed file would skip ahead for every viewer, a V4L2 H.264 camera may ignore the request.
  */
-export function forcesKeyframes(info: Pick<CameraInfo, 'backend' | 'gop'>): boolean {
-  switch (info.backend) {
-    case 'test':
-    case 'sophgo':
-      return true;
-    case 'v4l2':
-      return info.gop > 0;
-    case 'file':
-      return false;
-  }
-}
-
-/** The policy `setting` gives for this camera, and why, for the start log. */
 export function chooseJoin(
   setting: JoinSetting,
-  info: Pick<CameraInfo, 'backend' | 'gop'>,
+  info: Pick<CameraInfo, 'backend' | 'keyframeOnRequest'>,
 ): { policy: JoinPolicy; reason: string } {
   if (setting !== 'auto') return { policy: setting, reason: 'requested' };
-  return forcesKeyframes(info)
+  return info.keyframeOnRequest
     ? { policy: 'keyframe', reason: `the ${info.backend} source makes an IDR on request` }
     : { policy: 'gop', reason: `the ${info.backend} source cannot make an IDR on request` };
 }
