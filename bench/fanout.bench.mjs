@@ -8,7 +8,8 @@
 //   ours on ws   @cam/streamer forced to its `ws` fallback (--server ws)
 //   plain ws     the peer: a `ws` server running the README broadcast loop (fanout/peer-ws.mjs)
 // All three take frames from the same @cam/sdk-native file replay and frame them with the same
-// @cam/protocol function; the streamer has its shared-memory ring off, as the peer has none.
+// @cam/protocol function; the streamer also publishes to its shared-memory ring, as shipped
+// (no reader attached; the peer has no ring, so ours does one more copy per frame).
 // Each run: clients connect, 3 s warm-up, then every message is recorded. The three servers run
 // in turn, twice (ABCABC), so noise from the rest of the machine falls on all of them alike.
 // The slow-client runs add one client that opens, then never reads (its socket is paused).
@@ -51,7 +52,8 @@ const DRAIN_MS = 500;
 // @cam/streamer's default clientBufferBytes (apps/streamer/src/config.ts): over it, a client
 // skips to the next keyframe, so its queue holds at most this plus one message.
 const CLIENT_BUFFER_BYTES = 2 * 1024 * 1024;
-const MB = 1024 * 1024;
+const MiB = 1024 * 1024; // queues, as the streamer's bounds are set
+const MB = 1e6; // RSS, against DESIGN.md's "< 80 MB" read strictly
 
 const SERVERS = {
   'streamer-uws': 'ours on uWS',
@@ -67,7 +69,7 @@ async function runOnce(kind, clipPath, { stalled, measureS }) {
   const server = forkChild(here('./fanout/server.mjs'), [kind, clipPath], kind);
   const loaders = [];
   try {
-    const { port } = await server.wait('ready');
+    const { port, rssIdleBytes } = await server.wait('ready');
     const url = `ws://127.0.0.1:${port}/`;
     for (let i = 0; i < LOADERS; i++) {
       const count = Math.floor(CLIENTS / LOADERS) + (i < CLIENTS % LOADERS ? 1 : 0);
@@ -84,7 +86,8 @@ async function runOnce(kind, clipPath, { stalled, measureS }) {
     const serverReport = await server.wait('report');
     await sleep(DRAIN_MS);
     for (const l of loaders) l.send('report');
-    return { server: serverReport, loads: await Promise.all(loaders.map((l) => l.wait('report'))) };
+    const loads = await Promise.all(loaders.map((l) => l.wait('report')));
+    return { server: { ...serverReport, rssIdleBytes }, loads };
   } finally {
     await Promise.all(loaders.map((l) => l.close()));
     await server.close();
@@ -131,6 +134,7 @@ function analyse(runs) {
     cpuPercent: (100 * (cpuUserUs + cpuSystemUs)) / wallUs,
     cpuUserPercent: (100 * cpuUserUs) / wallUs,
     cpuSystemPercent: (100 * cpuSystemUs) / wallUs,
+    rssIdleBytes: Math.max(...servers.map((s) => s.rssIdleBytes)),
     rssMaxBytes: Math.max(...servers.flatMap((s) => s.rss)),
     queueMaxBytes: Math.max(...servers.flatMap((s) => s.buffered)),
     maxMessageBytes: Math.max(...servers.map((s) => s.maxMessageBytes)),
@@ -204,11 +208,11 @@ function rows(normal, slow) {
     const bound = CLIENT_BUFFER_BYTES + slow[kind].maxMessageBytes;
     out.push({
       what: `1 stalled client: its queue in the server, max, ${SERVERS[kind]}`,
-      ours: slow[kind].queueMaxBytes / MB,
-      peer: slow['peer-ws'].queueMaxBytes / MB,
+      ours: slow[kind].queueMaxBytes / MiB,
+      peer: slow['peer-ws'].queueMaxBytes / MiB,
       peerName: SERVERS['peer-ws'],
-      unit: 'MB',
-      target: `≤ ${(bound / MB).toFixed(2)} MB (bound + 1 msg)`,
+      unit: 'MiB',
+      target: `≤ ${(bound / MiB).toFixed(2)} MiB (bound + 1 msg)`,
       pass: slow[kind].queueMaxBytes <= bound,
     });
   }

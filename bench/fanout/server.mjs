@@ -5,7 +5,7 @@
 // back from the message trailer. It measures its own CPU (process.cpuUsage) and samples RSS and
 // the deepest client queue while measuring.
 //   parent → child: {type:'measure'}, {type:'report'}, {type:'close'}
-//   child → parent: {type:'ready', port, implementation}, {type:'report', ...}
+//   child → parent: {type:'ready', port, implementation, rssIdleBytes}, {type:'report', ...}
 import { CLIP } from './clip.mjs';
 import { workspace } from './deps.mjs';
 import { startPeer } from './peer-ws.mjs';
@@ -32,7 +32,9 @@ async function startStreamer(server) {
     server,
     host: '127.0.0.1',
     port: 0,
-    shmName: null, // the WebSocket path alone, as the peer has no ring to publish
+    // As shipped, ring on (its pages count in RSS), under a name no other run uses; the peer has
+    // no ring, so ours pays one extra copy per frame.
+    shmName: `/cam-bench-fanout-${process.pid}`,
     maxClients: 1000,
     logLevel: 'warn',
   });
@@ -103,4 +105,10 @@ process.on('message', async (msg) => {
     process.disconnect();
   }
 });
-process.send({ type: 'ready', port: server.port, implementation: server.implementation });
+// RSS before any client: what the process costs before the fan-out does.
+process.send({
+  type: 'ready',
+  port: server.port,
+  implementation: server.implementation,
+  rssIdleBytes: process.memoryUsage.rss(),
+});
