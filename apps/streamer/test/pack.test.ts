@@ -253,6 +253,9 @@ async function start(file: string): Promise<Running> {
 async function checkServes(port: number): Promise<void> {
   const health = await httpGet(`http://127.0.0.1:${port}/healthz`);
   expect(health.status).toBe(200);
+  // The viewer page, which comes from the installed @cam/player's dist/viewer.
+  const viewer = await httpGet(`http://127.0.0.1:${port}/`);
+  expect(viewer).toMatchObject({ status: 200, type: expect.stringContaining('text/html') });
   const client = await openClient(`ws://127.0.0.1:${port}/`);
   await waitFor('a frame', () => client.messages.length > 0);
   client.ws.close();
