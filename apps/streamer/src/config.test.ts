@@ -145,7 +145,13 @@ describe('parseCli', () => {
   });
 
   it('ignores empty env variables', () => {
-    expect(run([], { CAM_FPS: '' }).fps).toBe(30);
+    expect(run([], { CAM_FPS: '' }).fps).toBeUndefined();
+  });
+
+  it('leaves fps unset unless a flag, CAM_FPS or the config file sets it (the camera decides)', () => {
+    expect(run([]).fps).toBeUndefined();
+    expect(resolveConfig({ source: 'file:/tmp/a.h264' }).fps).toBeUndefined();
+    expect(run(['--fps', '25']).fps).toBe(25);
   });
 
   it('reports bad config files in one line', () => {
@@ -216,6 +222,9 @@ describe('helpText', () => {
     expect(text).toMatch(/--port <value> +CAM_PORT +8765 /);
     expect(text).toMatch(/--shm-name <value> +CAM_SHM_NAME +\/video_stream /);
     expect(text).toMatch(/--config <file> +CAM_CONFIG/);
+    expect(text).toMatch(
+      /--fps <value> +CAM_FPS +30 +frames per second; a file: source uses the recording's own rate/,
+    );
     expect(text).toContain('--version');
     expect(text).toContain('anyone who can reach the port can watch');
   });
@@ -228,8 +237,9 @@ describe('README', () => {
       const row = readme.split('\n').find((l) => l.startsWith(`| \`--${o.flag}\` |`));
       expect(row, o.flag).toBeDefined();
       expect(row).toContain(`\`${o.env}\``);
-      const shown = o.default === null || (Array.isArray(o.default) && o.default.length === 0);
-      if (!shown) expect(row).toContain(`\`${String(o.default)}\``);
+      const none = o.default === null || (Array.isArray(o.default) && o.default.length === 0);
+      const shown = o.shown ?? (none ? undefined : String(o.default));
+      if (shown !== undefined) expect(row).toContain(`\`${shown}\``);
     }
   });
 });

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { CAMERA_DEFAULTS } from '@cam/sdk-native';
 import type { JoinSetting } from './join';
 
 export type ServerChoice = 'auto' | 'uws' | 'ws';
@@ -14,7 +15,11 @@ export interface StreamerConfig {
   source: string;
   width: number;
   height: number;
-  fps: number;
+  /**
+   * Unset unless given: the camera then picks (30, a `file:` source its recording's own rate).
+   * The rate actually used is the camera's `info.fps`.
+   */
+  fps: number | undefined;
   /** Encoder bitrate, kbit/s. */
   bitrate: number;
   /** Frames from one IDR to the next. */
@@ -69,6 +74,8 @@ interface Option<K extends keyof StreamerConfig> {
   expect: string;
   help: string;
   default: StreamerConfig[K];
+  /** The default as --help and the README show it, when the camera decides it (fps). */
+  shown?: string;
   /** Returns undefined when the raw value is invalid. */
   parse(raw: Raw): StreamerConfig[K] | undefined;
   /** Programmatic-only options have no flag in --help. */
@@ -192,8 +199,9 @@ export const OPTIONS = [
     key: 'fps',
     flag: 'fps',
     expect: 'an integer 1..120',
-    help: 'frames per second',
-    default: 30,
+    help: "frames per second; a file: source uses the recording's own rate unless set",
+    default: undefined,
+    shown: String(CAMERA_DEFAULTS.fps),
     parse: int(1, 120),
   }),
   option({
@@ -516,7 +524,7 @@ function shownDefault(value: unknown): string {
 export function helpText(version: string): string {
   const rows = OPTIONS.filter((o) => o.cli).map((o) => {
     const flag = o.key === 'logJson' ? `--${o.flag}` : `--${o.flag} <value>`;
-    return [flag, o.env, shownDefault(o.default), o.help];
+    return [flag, o.env, o.shown ?? shownDefault(o.default), o.help];
   });
   rows.push(['--config <file>', 'CAM_CONFIG', '(none)', 'JSON file of flag names to values']);
   rows.push(['--help', '', '', 'print this help']);

@@ -103,7 +103,8 @@ export class Streamer {
         source: config.source,
         width: config.width,
         height: config.height,
-        fps: config.fps,
+        // Only when set: without it a file replays at its own rate. camera.info.fps says which.
+        ...(config.fps === undefined ? {} : { fps: config.fps }),
         bitrateKbps: config.bitrate,
         gop: config.gop,
       });

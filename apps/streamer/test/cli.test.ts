@@ -255,6 +255,27 @@ describe('cam-streamer CLI', () => {
     },
   );
 
+  it("replays a file at the recording's own rate without --fps, at --fps when given", async () => {
+    const units = await makeH264({ rate: 25, frames: 50, gop: 25 });
+    const file = join(dir, 'clip25.h264');
+    writeFileSync(file, concat(units.map((u) => u.data)));
+    const args = ['--source', `file:${file}`, '--shm-name', 'none', '--server', 'ws'];
+    const runs = await Promise.all([startCli(args), startCli([...args, '--fps', '30'])]);
+    try {
+      for (const [app, fps] of [
+        [runs[0], 25],
+        [runs[1], 30],
+      ] as const) {
+        expect(app.started).toMatchObject({ source: `file:${file}`, fps });
+        const api = JSON.parse((await httpGet(`http://127.0.0.1:${app.port}/api/stream`)).body);
+        expect(api).toMatchObject({ backend: 'file', fps });
+      }
+    } finally {
+      for (const app of runs) app.proc.kill('SIGTERM');
+    }
+    expect(await Promise.all(runs.map((app) => app.exited))).toEqual([0, 0]);
+  });
+
   it('streams a file: a mid-stream client decodes its very first message (uWebSockets.js, SIGINT)', async () => {
     const units = await makeH264({ frames: 60, gop: 30 });
     const file = join(dir, 'clip.h264');

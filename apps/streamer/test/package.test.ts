@@ -43,7 +43,8 @@ describe('createStreamer', () => {
   it('gives an unstarted streamer that says so, and validates its config at once', async () => {
     const streamer = createStreamer({ source: 'test', port: 0, shmName: null });
     expect(() => streamer.port).toThrow('streamer port: not started');
-    expect(streamer.config).toMatchObject({ source: 'test', port: 0, shmName: null, fps: 30 });
+    expect(streamer.config).toMatchObject({ source: 'test', port: 0, shmName: null, gop: 30 });
+    expect(streamer.config.fps).toBeUndefined(); // the camera decides: 30, or a file's own rate
     expect(() => createStreamer({ fps: 500 })).toThrow('--fps must be an integer 1..120, got 500');
   });
 });
