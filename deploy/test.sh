@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Checks the service files against the built streamer (pnpm exec turbo run build
+# --filter=@cam/streamer... first), everything under a temp directory, nothing installed:
+#   1. both parse: `sh -n` of the init script, `systemd-analyze verify` of the unit (if present);
+#   2. every CAM_* variable they set is one `cam-streamer --help` lists;
+#   3. the init script starts the streamer (start-stop-daemon, pid file), serves /healthz,
+#      respawns it after a SIGKILL, reports status, and stops it leaving no process behind.
+#   bash deploy/test.sh
+# Not checked here: BusyBox's start-stop-daemon, logger and sh (Debian's are used), syslog.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cli="$root/apps/streamer/dist/cli.js"
+init="$root/deploy/recamera/S95cam-streamer"
+unit="$root/deploy/systemd/cam-streamer.service"
+work=$(mktemp -d)
+log() { printf 'deploy test: %s\n' "$*"; }
+fail() { printf 'deploy test: FAIL: %s\n' "$*" >&2; exit 1; }
+cleanup() {
+  CAM_STREAMER_DEFAULTS="$work/defaults" sh "$init" stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+[ -x "$cli" ] || fail "$cli missing: pnpm exec turbo run build --filter=@cam/streamer..."
+
+sh -n "$init" || fail "sh -n $init"
+log "sh -n S95cam-streamer: ok"
+if command -v systemd-analyze >/dev/null; then
+  # verify insists that ExecStart exists: point it at the built bin.
+  sed "s|^ExecStart=cam-streamer|ExecStart=$cli|" "$unit" >"$work/cam-streamer.service"
+  systemd-analyze verify "$work/cam-streamer.service" || fail "systemd-analyze verify $unit"
+  log "systemd-analyze verify cam-streamer.service: ok"
+fi
+
+help=$(node "$cli" --help)
+for var in $(grep -ohE '\bCAM_[A-Z_]+=' "$init" "$unit" | tr -d = | sort -u); do
+  grep -qE "^--[a-z-]+ .* $var " <<<"$help" || fail "$var is not in cam-streamer --help"
+done
+log "every CAM_* variable set is in cam-streamer --help: ok"
+
+command -v start-stop-daemon >/dev/null || { log "no start-stop-daemon: init script not run"; exit 0; }
+port_of() { # the port of the Nth "streamer started" line of the log
+  grep '"streamer started"' "$work/log" | sed -n "${1}p" | sed 's/.*"listen":"[^"]*:\([0-9]*\)".*/\1/'
+}
+wait_started() { # N: wait (bounded) for the Nth start line
+  for _ in $(seq 100); do
+    [ "$(grep -c '"streamer started"' "$work/log" 2>/dev/null || true)" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  cat "$work/log" >&2
+  fail "no start line #$1"
+}
+cat >"$work/defaults" <<EOF
+DAEMON=$cli
+PIDFILE=$work/cam-streamer.pid
+LOG_FILE=$work/log
+RESPAWN_DELAY=0
+CAM_SOURCE=test
+CAM_WIDTH=160
+CAM_HEIGHT=120
+CAM_HOST=127.0.0.1
+CAM_PORT=0
+CAM_SHM_NAME=/cam-deploy-test-$$
+CAM_LOG_JSON=true
+EOF
+export CAM_STREAMER_DEFAULTS="$work/defaults"
+sh "$init" start
+wait_started 1
+curl -fsS "http://127.0.0.1:$(port_of 1)/healthz" >/dev/null || fail "/healthz of the first start"
+loop=$(cat "$work/cam-streamer.pid")
+first=$(pgrep -P "$loop")
+[ -n "$first" ] || fail "no streamer under the respawn loop $loop"
+log "started: loop $loop, streamer $first, /healthz answers"
+
+kill -KILL "$first"
+wait_started 2
+curl -fsS "http://127.0.0.1:$(port_of 2)/healthz" >/dev/null || fail "/healthz after the respawn"
+second=$(pgrep -P "$loop")
+[ "$second" != "$first" ] || fail "streamer not replaced"
+grep -q 'status 137' "$work/log" || fail "the respawn loop did not log the exit status"
+sh "$init" status | grep -q "running (pid $loop)" || fail "status after respawn"
+log "respawned after SIGKILL: streamer $second, /healthz answers"
+
+sh "$init" start | grep -q 'already running' || fail "a second start did not see the first"
+sh "$init" stop
+! kill -0 "$loop" 2>/dev/null || fail "respawn loop $loop still running"
+! kill -0 "$second" 2>/dev/null || fail "streamer $second still running"
+[ ! -e "$work/cam-streamer.pid" ] || fail "pid file left behind"
+[ ! -e "/dev/shm/cam-deploy-test-$$" ] || fail "shm ring left behind"
+grep -q '"streamer stopped"' "$work/log" || fail "the streamer did not stop cleanly"
+set +e
+sh "$init" status >/dev/null
+[ $? = 3 ] || fail "status of a stopped service is not 3"
+log "stopped: no process, pid file or shm ring left: ok"
