@@ -8,7 +8,6 @@
 //   child → parent: {type:'ready', port, implementation, rssIdleBytes}, {type:'report', ...}
 import { CLIP } from './clip.mjs';
 import { workspace } from './deps.mjs';
-import { startPeer } from './peer-ws.mjs';
 
 const SAMPLE_EVERY_MS = 500;
 const [kind, clipPath] = process.argv.slice(2);
@@ -58,9 +57,18 @@ async function startStreamer(server) {
   };
 }
 
+async function startPlainWs() {
+  // Imported only here, so the streamer's process holds nothing of the peer (RSS is measured).
+  const { startPeer } = await import('./peer-ws.mjs');
+  return {
+    ...(await startPeer(clipPath, CLIP.fps, stamp)),
+    implementation: 'ws (plain broadcast)',
+  };
+}
+
 const server =
   kind === 'peer-ws'
-    ? { ...(await startPeer(clipPath, CLIP.fps, stamp)), implementation: 'ws (plain broadcast)' }
+    ? await startPlainWs()
     : await startStreamer(kind === 'streamer-uws' ? 'uws' : 'ws');
 
 let cpuStart;
