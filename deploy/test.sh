@@ -29,6 +29,8 @@ if command -v systemd-analyze >/dev/null; then
   sed "s|^ExecStart=cam-streamer|ExecStart=$cli|" "$unit" >"$work/cam-streamer.service"
   systemd-analyze verify "$work/cam-streamer.service" || fail "systemd-analyze verify $unit"
   log "systemd-analyze verify cam-streamer.service: ok"
+else
+  log "no systemd-analyze: unit not verified"
 fi
 
 help=$(node "$cli" --help)
