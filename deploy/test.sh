@@ -4,7 +4,8 @@
 #   1. both parse: `sh -n` of the init script, `systemd-analyze verify` of the unit (if present);
 #   2. every CAM_* variable they set is one `cam-streamer --help` lists;
 #   3. the init script starts the streamer (start-stop-daemon, pid file), serves /healthz,
-#      respawns it after a SIGKILL, reports status, and stops it leaving no process behind.
+#      respawns it after a SIGKILL, reports status, and stops it leaving no process behind;
+#      then once more with the output going to syslog through logger (not to a file).
 #   bash deploy/test.sh
 # Not checked here: BusyBox's start-stop-daemon, logger and sh (Debian's are used), syslog.
 set -euo pipefail
@@ -93,3 +94,20 @@ set +e
 sh "$init" status >/dev/null
 [ $? = 3 ] || fail "status of a stopped service is not 3"
 log "stopped: no process, pid file or shm ring left: ok"
+set -e
+
+# The syslog path (no LOG_FILE): the port is not in a log we can read, so pick a free one.
+port=$(node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
+sed -i -e 's/^LOG_FILE=.*/LOG_FILE=/' -e "s/^CAM_PORT=.*/CAM_PORT=$port/" "$work/defaults"
+sh "$init" start
+for _ in $(seq 100); do
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || fail "/healthz with the output going to logger"
+loop=$(cat "$work/cam-streamer.pid")
+pgrep -P "$loop" -x logger >/dev/null || fail "no logger under the respawn loop"
+sh "$init" stop
+! kill -0 "$loop" 2>/dev/null || fail "respawn loop $loop still running (syslog path)"
+[ ! -e "$work/cam-streamer.pid.log" ] || fail "log fifo left behind"
+log "output to syslog through logger: started, served /healthz, stopped: ok"
