@@ -79,6 +79,13 @@ describe.each(['webcodecs', 'jmuxer'] as const)('the viewer page with %s', (deco
   });
 });
 
+it('picks WebCodecs when the URL names no decoder (Chromium has it)', async () => {
+  const page = await openViewer('');
+  await waitForShown(page, 0);
+  expect((await viewerStats(page)).decoder).toBe('webcodecs');
+  await page.close();
+});
+
 it('passes ?token= from its URL on; without it the streamer refuses and the overlay says so', async () => {
   const guarded = await startStreamerProcess(0, ['--token', 'open-sesame']);
   try {
