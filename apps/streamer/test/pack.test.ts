@@ -209,6 +209,33 @@ describe('installed from the tarballs', () => {
   }, 120_000);
 });
 
+describe('a platform the prebuilds do not cover', () => {
+  it('npm install stops with one line naming the platform and what to install', async () => {
+    const failing = join(dir, 'no-compiler');
+    mkdirSync(failing);
+    writeFileSync(join(failing, 'package.json'), JSON.stringify({ private: true }));
+    const tarballs = packed.filter((p) => ['@cam/protocol', '@cam/shm'].includes(p.name));
+    // Forced source build (as where no prebuild fits) with a compiler that always fails.
+    const noCompiler = { ...env, CC: '/bin/false', CXX: '/bin/false' };
+    const install = run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--build-from-source'].concat(
+        tarballs.map((p) => p.tarball),
+      ),
+      { cwd: failing, env: noCompiler, maxBuffer: 16 << 20 },
+    );
+    const error = await install.then(
+      () => undefined,
+      (e: { stderr: string }) => e,
+    );
+    expect(error).toBeDefined();
+    expect(error?.stderr).toContain(
+      `@cam/shm: no prebuild for ${process.platform}-${process.arch} and the source build failed: ` +
+        'install python3, make and a C/C++ compiler (Debian: apt-get install build-essential python3), then reinstall',
+    );
+  });
+});
+
 interface Running {
   proc: ChildProcess;
   port: number;
