@@ -29,7 +29,7 @@ const SIZES = {
 
 const script = fileURLToPath(new URL('../packages/sdk-native/bench/encode.mjs', import.meta.url));
 
-/** Runs encode.mjs and reads its rows: size | CPU % at 30 fps | encode ms p50 / p95 | fps | dropped. */
+/** Runs encode.mjs and reads its rows: size | CPU % at 30 fps | encode ms p50/p95 | fps | drops */
 async function ours() {
   const { stdout } = await run(process.execPath, [script, String(SECONDS_PER_RUN)], {
     cwd: fileURLToPath(new URL('../packages/sdk-native/', import.meta.url)),

@@ -78,8 +78,9 @@ async function runOnce(kind, clipPath, { stalled, measureS }) {
     }
     await Promise.all(loaders.map((l) => l.wait('ready')));
     await sleep(WARMUP_S * 1000);
-    // Clients record first, so every frame the server stamps is seen by all of them.
+    // Clients record before the server stamps, so every frame stamped is one they all count.
     for (const l of loaders) l.send('measure');
+    await Promise.all(loaders.map((l) => l.wait('measuring')));
     server.send('measure');
     await sleep(measureS * 1000);
     server.send('report');

@@ -92,7 +92,7 @@ async function firstFrame(context, kind, url) {
   }
 }
 
-/** Capture → shown (ms) of every frame shown in MEASURE_S after WARMUP_S, and the frames dropped. */
+/** Capture → shown (ms) of the frames shown in MEASURE_S after WARMUP_S, and how many were missed. */
 async function displayLatency(context, kind, url) {
   const page = await context.newPage();
   try {

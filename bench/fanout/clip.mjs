@@ -42,7 +42,7 @@ export async function ensureClip() {
     await run('ffmpeg', args);
   } catch (err) {
     throw new Error(
-      `bench clip: ffmpeg failed (is it installed? tools/setup.sh does): ${err.stderr || err.message}`,
+      `bench clip: ffmpeg failed (tools/setup.sh installs it): ${err.stderr || err.message}`,
     );
   }
   renameSync(partial, CLIP_PATH);

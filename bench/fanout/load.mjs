@@ -3,8 +3,10 @@
 // process.hrtime (CLOCK_MONOTONIC, one clock for every process on the machine; see the header
 // of fanout.bench.mjs). With `stalled` = 1 it also opens one client that never reads.
 //   argv: url count stalled
-//   parent → child: {type:'measure'} start recording, {type:'report'} send samples, {type:'close'}
-//   child → parent: {type:'ready'}, {type:'report', ...}, {type:'error', message}
+//   parent → child: {type:'measure'} start recording, {type:'report'} send samples,
+//                   {type:'close'}
+//   child → parent: {type:'ready'}, {type:'measuring'}, {type:'report', ...},
+//                   {type:'error', message}
 import { dependencyOf } from './deps.mjs';
 
 const { default: WebSocket } = await dependencyOf('apps/streamer', 'ws');
@@ -63,6 +65,7 @@ process.on('message', (msg) => {
     receivedNs = [];
     clientOf = [];
     recording = true;
+    process.send({ type: 'measuring' });
   } else if (msg.type === 'report') {
     recording = false;
     process.send({
