@@ -81,11 +81,18 @@ async function firstFrame(context, kind, url) {
   const page = await context.newPage();
   try {
     await page.goto(url);
-    const handle = await page.waitForFunction(
-      (seed) => (seed ? window.seedBench?.firstFrameMs : window.camPlayer?.stats().firstFrameMs),
-      kind === 'seed',
-      { timeout: FIRST_FRAME_TIMEOUT_MS, polling: 5 },
-    );
+    const handle = await page
+      .waitForFunction(
+        (seed) => (seed ? window.seedBench?.firstFrameMs : window.camPlayer?.stats().firstFrameMs),
+        kind === 'seed',
+        { timeout: FIRST_FRAME_TIMEOUT_MS, polling: 5 },
+      )
+      .catch(async (err) => {
+        const why = await page.evaluate(() => window.camPlayer?.stats().lastError ?? null);
+        throw new Error(
+          `viewer: ${url} showed no frame in ${FIRST_FRAME_TIMEOUT_MS} ms (player error: ${why}): ${err.message}`,
+        );
+      });
     return await handle.jsonValue();
   } finally {
     await page.close();
