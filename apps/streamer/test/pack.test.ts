@@ -257,10 +257,13 @@ async function start(file: string): Promise<Running> {
   proc.stderr?.on('data', (d: Buffer) => {
     output += d.toString();
   });
+  let pending = '';
   proc.stdout?.on('data', (d: Buffer) => {
     output += d.toString();
-    for (const line of d.toString().split('\n'))
-      if (line.startsWith('{')) logs.push(JSON.parse(line));
+    // One JSON object per line; a chunk may end mid-line.
+    const lines = (pending + d.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) logs.push(JSON.parse(line));
   });
   await waitFor('the start log line', () => {
     if (exited !== undefined) throw new Error(`cam-streamer exited ${exited}: ${output}`);
