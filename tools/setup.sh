@@ -8,13 +8,14 @@
 #   libopenh264-dev   the software H.264 encoder of the `test` source (BSD)
 #   build-essential python3 pkg-config   node-gyp builds of the native addons
 #   qemu-user-static llvm                check the riscv64 prebuild (run it emulated, llvm-strip)
+#   curl procps                          deploy/test.sh drives the init script (curl /healthz, pgrep)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
-APT_PACKAGES=(ca-certificates git build-essential python3 pkg-config ffmpeg chromium
+APT_PACKAGES=(ca-certificates git curl procps build-essential python3 pkg-config ffmpeg chromium
   libopenh264-dev qemu-user-static llvm)
 
 SUDO=""

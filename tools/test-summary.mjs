@@ -1,6 +1,7 @@
-// Adds up the vitest JSON reports of every workspace package that has a `test` script and
-// prints one closing line: `tests: N passed, N failed, N skipped`. A package whose report is
-// missing (its run crashed before reporting) counts as one failure, so nothing passes silently.
+// Adds up the vitest JSON reports of every workspace package that has a `test` script, and the
+// script checks tools/test.sh recorded in test-results/checks.txt (one test each), and prints one
+// closing line: `tests: N passed, N failed, N skipped`. A package whose report is missing (its
+// run crashed before reporting) counts as one failure, so nothing passes silently.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -30,6 +31,14 @@ for (const group of ['packages', 'apps']) {
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     skipped += s;
+  }
+}
+const checks = join(root, 'test-results', 'checks.txt');
+if (existsSync(checks)) {
+  for (const line of readFileSync(checks, 'utf8').trim().split('\n')) {
+    console.log(`check ${line}`);
+    if (line.endsWith(' passed')) passed += 1;
+    else failed += 1;
   }
 }
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -1,13 +1,37 @@
 #!/usr/bin/env bash
-# The repo's whole check: lint, then every package's typecheck and tests through turbo, then one
-# summary line for the whole repo. Each package's vitest writes test-results/vitest.json;
-# tools/test-summary.mjs adds them up. Extra arguments go to turbo (e.g. --filter=@cam/shm).
+# The repo's whole check, what `pnpm test` and CI run:
+#   1. lint (biome), 2. every package's typecheck and tests through turbo,
+#   3. the checks that are scripts, not vitest suites: the service files against the built
+#      streamer (deploy/test.sh), publint + attw on what each package would publish
+#      (tools/pack-lint.sh), and the prebuilds of every native addon incl. riscv64 musl, checked
+#      by readelf and run under qemu (tools/prebuild-all.sh),
+#   4. one summary line for the whole repo (tools/test-summary.mjs adds up each package's
+#      test-results/vitest.json and the script checks listed in test-results/checks.txt).
+# Extra arguments go to turbo (e.g. --filter=@cam/shm); with them, the script checks are skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-rm -rf packages/*/test-results apps/*/test-results
+rm -rf test-results packages/*/test-results apps/*/test-results
+mkdir -p test-results
 status=0
-pnpm exec biome check . || { echo "lint failed: run 'pnpm format' to fix formatting"; status=1; }
+check() { # name command...: runs one script check and records its result for the summary
+  local name=$1
+  shift
+  printf '\n== check %s: %s\n' "$name" "$*"
+  if "$@"; then echo "$name passed" >>test-results/checks.txt; else
+    echo "$name failed" >>test-results/checks.txt
+    status=1
+  fi
+}
+check lint pnpm exec biome check .
 # Two tasks at a time: the machine has 2 cores and several suites start real processes.
 pnpm exec turbo run typecheck test --concurrency=2 --continue "$@" || status=1
+if [ "$#" = 0 ]; then
+  check deploy bash deploy/test.sh
+  check pack-lint bash tools/pack-lint.sh
+  check prebuilds bash tools/prebuild-all.sh
+  # The loaders prefer a prebuild to build/Release: remove them so a later local native change
+  # is not shadowed by the prebuild this check left behind.
+  rm -rf packages/*/prebuilds
+fi
 node tools/test-summary.mjs || status=1
 exit "$status"

@@ -104,15 +104,20 @@ export async function chooseServer(choice: ServerChoice, log: Logger): Promise<S
       if (choice === 'uws') {
         throw new Error(`--server uws: uWebSockets.js cannot load here: ${firstLine(err)}`);
       }
-      log.warn('server implementation', {
-        server: 'ws',
-        why: `uWebSockets.js cannot load here: ${firstLine(err)}`,
-      });
+      log.warn('server implementation', { server: 'ws', why: uwsUnavailable(err) });
     }
   } else {
     log.info('server implementation', { server: 'ws', why: 'requested' });
   }
   return startWsServer;
+}
+
+/** Why uWebSockets.js is not running; names the opt-in install when the package is absent. */
+export function uwsUnavailable(err: unknown): string {
+  if ((err as { code?: string } | null)?.code === 'ERR_MODULE_NOT_FOUND') {
+    return 'uws-pack is not installed (optional; `npm install uws-pack@20.0.8` gives uWebSockets.js on linux x64/arm64/arm)';
+  }
+  return `uWebSockets.js cannot load here: ${firstLine(err)}`;
 }
 
 function firstLine(err: unknown): string {
