@@ -9,7 +9,10 @@ const { WebSocketServer } = WebSocket;
 const { encodeMessage } = await workspace('packages/protocol');
 const { openCamera } = await workspace('packages/sdk-native');
 
-/** Starts the peer on 127.0.0.1:0; `onFrame` runs before each broadcast (the publish stamp). */
+/**
+ * Starts the peer on 127.0.0.1:0; `onFrame({ timestampMs, bytes })` runs before each broadcast
+ * (the publish stamp), as the streamer's 'frame' event does.
+ */
 export async function startPeer(clipPath, fps, onFrame) {
   const camera = await openCamera({ source: `file:${clipPath}`, fps });
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -18,7 +21,7 @@ export async function startPeer(clipPath, fps, onFrame) {
     wss.once('error', reject);
   });
   camera.on('frame', (frame) => {
-    onFrame(frame);
+    onFrame({ timestampMs: frame.timestampMs, bytes: frame.data.length });
     const message = encodeMessage(frame.data, frame.timestampMs);
     for (const client of wss.clients) {
       if (client.readyState === WebSocket.OPEN) client.send(message, { binary: true });

@@ -15,17 +15,18 @@ const [kind, clipPath] = process.argv.slice(2);
 let publish = new Map();
 let maxMessageBytes = 0;
 let measuring = false;
+/** `frame`: { timestampMs, bytes } of the access unit, as the camera hands it over. */
 const stamp = (frame) => {
   const now = process.hrtime.bigint();
   if (!measuring) return;
-  maxMessageBytes = Math.max(maxMessageBytes, frame.data.length + 8);
+  maxMessageBytes = Math.max(maxMessageBytes, frame.bytes + 8);
   // Two frames in one ms would make the key ambiguous: both are dropped from the join.
   publish.set(frame.timestampMs, publish.has(frame.timestampMs) ? null : Number(now));
 };
 
 async function startStreamer(server) {
-  const { startStreamer } = await workspace('apps/streamer');
-  const streamer = await startStreamer({
+  const { createStreamer } = await workspace('apps/streamer');
+  const streamer = createStreamer({
     source: `file:${clipPath}`,
     fps: CLIP.fps,
     server,
@@ -37,9 +38,9 @@ async function startStreamer(server) {
     maxClients: 1000,
     logLevel: 'warn',
   });
-  // Streamer keeps its camera private (TypeScript only): this bench reaches in to stamp frames
-  // before the streamer's own listener runs. A public 'frame' hook would make this cleaner.
-  streamer.camera.prependListener('frame', stamp);
+  // 'frame' fires as the camera hands a frame over, before the streamer publishes and sends it.
+  streamer.on('frame', stamp);
+  await streamer.start();
   const gauge = (name) => {
     const line = streamer.metrics
       .render()

@@ -14,8 +14,10 @@ export { createLogger, type LogFields, type Logger } from './log';
 export type { Implementation } from './server';
 export {
   createStreamer,
+  type FrameEvent,
   type StopResult,
   Streamer,
+  type StreamerEvents,
   type StreamerOptions,
   startStreamer,
   VERSION,

@@ -1,5 +1,6 @@
 // The composition: camera → shared-memory ring (local readers) and → WebSocket fan-out
 // (every client gets the same framed bytes). Frames are framed once, here.
+import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { encodeMessage, findParameterSets, parseSps, type SpsInfo } from '@cam/protocol';
@@ -33,11 +34,31 @@ export interface StreamerOptions {
   log?: Logger;
 }
 
+/** A frame as the camera handed it over, before the streamer publishes and sends it. */
+export interface FrameEvent {
+  /** The camera's capture counter; a gap means the camera dropped frames. */
+  sequence: number;
+  /** Capture wall clock, ms since the Unix epoch: the timestamp clients read in the trailer. */
+  timestampMs: number;
+  keyframe: boolean;
+  /** Bytes of the H.264 access unit; the WebSocket message is 8 more (the trailer). */
+  bytes: number;
+}
+
+export interface StreamerEvents {
+  frame: [FrameEvent];
+}
+
 // Clients get this long to answer the shutdown close frame before they are dropped.
 const CLOSE_GRACE_MS = 1000;
 const CLOSE_POLL_MS = 10;
 
-export class Streamer {
+/**
+ * Emits 'frame' (a FrameEvent) as the camera hands each frame over, before the shm ring and the
+ * clients get it. Listeners run synchronously in the frame path, as with any EventEmitter: keep
+ * them short; one that throws is an uncaught exception.
+ */
+export class Streamer extends EventEmitter<StreamerEvents> {
   readonly config: StreamerConfig;
   readonly log: Logger;
   readonly metrics: StreamerMetrics;
@@ -56,6 +77,7 @@ export class Streamer {
   private released = false;
 
   constructor(config: Partial<StreamerConfig> = {}, options: StreamerOptions = {}) {
+    super();
     this.config = resolveConfig(config);
     this.log =
       options.log ?? createLogger({ level: this.config.logLevel, json: this.config.logJson });
@@ -239,6 +261,11 @@ export class Streamer {
   }
 
   private onFrame(fanout: Fanout, frame: EncodedFrame): void {
+    // First, so an observer's clock reads the hand-over; no event object while nobody listens.
+    if (this.listenerCount('frame') > 0) {
+      const { sequence, timestampMs, keyframe, data } = frame;
+      this.emit('frame', { sequence, timestampMs, keyframe, bytes: data.length });
+    }
     const { metrics } = this;
     const arrived = Date.now();
     this.lastFrameAt = arrived;

@@ -1,0 +1,53 @@
+// The streamer's 'frame' event, with the real `test` camera (OpenH264) and a real client on
+// 127.0.0.1. The whole streamer is tested end to end in test/streamer.test.ts.
+import { isKeyframe } from '@cam/protocol';
+import { expect, it } from 'vitest';
+import { openClient, waitFor } from '../test/clients';
+import { createLogger } from './log';
+import { createStreamer, type FrameEvent } from './streamer';
+
+it("emits 'frame' for each camera frame before handling it, as clients then receive it", async () => {
+  const streamer = createStreamer(
+    {
+      source: 'test',
+      width: 320,
+      height: 240,
+      fps: 30,
+      bitrate: 500,
+      host: '127.0.0.1',
+      port: 0,
+      shmName: null,
+      server: 'ws',
+    },
+    { log: createLogger({ level: 'warn', json: false, write: () => {} }) },
+  );
+  const events: (FrameEvent & { countedBefore: number })[] = [];
+  streamer.on('frame', (event) =>
+    events.push({ ...event, countedBefore: streamer.metrics.frames.get() }),
+  );
+  await streamer.start();
+  try {
+    const client = await openClient(`ws://127.0.0.1:${streamer.port}/`);
+    await waitFor('20 messages', () => client.messages.length >= 20);
+    await streamer.stop('test over');
+    await client.closed;
+    // Before the streamer counts (and so publishes and sends) the frame: the n-th event sees n.
+    expect(events.map((e) => e.countedBefore)).toEqual(events.map((_, i) => i));
+    expect(events).toHaveLength(streamer.metrics.frames.get());
+    expect(events[0]?.keyframe).toBe(true);
+    const sequences = events.map((e) => e.sequence);
+    expect(sequences).toEqual(sequences.toSorted((a, b) => a - b));
+    expect(new Set(sequences).size).toBe(sequences.length);
+    const byTimestamp = new Map(events.map((e) => [e.timestampMs, e]));
+    expect(byTimestamp.size).toBe(events.length);
+    for (const message of client.messages) {
+      const event = byTimestamp.get(message.timestampMs);
+      expect(event).toBeDefined();
+      const unit = message.data.subarray(0, message.data.length - 8);
+      expect(unit.length).toBe((event as FrameEvent).bytes);
+      expect((event as FrameEvent).keyframe).toBe(isKeyframe(unit));
+    }
+  } finally {
+    await streamer.stop('test over');
+  }
+});
