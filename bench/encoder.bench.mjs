@@ -3,7 +3,7 @@
 // Ours: the `test` source of @cam/sdk-native (pattern drawn + OpenH264 on its native thread),
 // measured by that package's own script, packages/sdk-native/bench/encode.mjs: at 30 fps, the
 // CPU of the process (% of one core) and encode time per frame; flat out (fps 240, the API's
-// limit), the frames per second actually produced. This file runs it and reads its table.
+// limit), the frames per second actually produced. This file runs it with --json.
 // Peer: ffmpeg's libx264 (the other software encoder Debian ships; GPL, so not ours to link)
 // at the same sizes and bitrate, preset ultrafast, tune zerolatency, from its testsrc2 pattern:
 // `-benchmark` gives its user + system CPU and wall time, flat out (FLAT_OUT_FRAMES frames) and
@@ -29,32 +29,22 @@ const SIZES = {
 
 const script = fileURLToPath(new URL('../packages/sdk-native/bench/encode.mjs', import.meta.url));
 
-/** Runs encode.mjs and reads its rows: size | CPU % at 30 fps | encode ms p50/p95 | fps | drops */
+/** Runs encode.mjs --json: per size, CPU % at 30 fps, encode ms p50/p95, flat-out fps, drops. */
 async function ours() {
-  const { stdout } = await run(process.execPath, [script, String(SECONDS_PER_RUN)], {
+  const { stdout } = await run(process.execPath, [script, String(SECONDS_PER_RUN), '--json'], {
     cwd: fileURLToPath(new URL('../packages/sdk-native/', import.meta.url)),
   });
-  const rows = {};
-  for (const line of stdout.split('\n')) {
-    const m = line.match(
-      /^(\w+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+) \/ ([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*(.*)$/,
-    );
-    if (!m) continue;
-    rows[m[1]] = {
-      cpuPercentAt30: Number(m[2]),
-      encodeMsP50: Number(m[3]),
-      encodeMsP95: Number(m[4]),
-      flatOutFps: Number(m[5]),
-      droppedFlatOut: JSON.parse(m[6]),
-    };
+  let sizes;
+  try {
+    ({ sizes } = JSON.parse(stdout));
+  } catch (err) {
+    throw new Error(`encoder: ${script} --json printed no JSON (${err.message}):\n${stdout}`);
   }
-  const missing = Object.keys(SIZES).filter((size) => !rows[size]);
+  const missing = Object.keys(SIZES).filter((size) => !sizes?.[size]);
   if (missing.length) {
-    throw new Error(
-      `encoder: ${script} printed no row for ${missing.join(', ')} (its table changed?):\n${stdout}`,
-    );
+    throw new Error(`encoder: ${script} --json has no ${missing.join(', ')}:\n${stdout}`);
   }
-  return { rows, output: stdout };
+  return sizes;
 }
 
 /** ffmpeg libx264 on testsrc2: {cpuS, wallS} from -benchmark. */
@@ -94,7 +84,7 @@ export default {
     }
     const rows = [];
     for (const size of Object.keys(SIZES)) {
-      const o = openh264.rows[size];
+      const o = openh264[size];
       rows.push(
         {
           what: `encoder ${size}: frames per second flat out, OpenH264`,
@@ -119,11 +109,10 @@ export default {
       rows,
       samples: {
         method:
-          `ours: packages/sdk-native/bench/encode.mjs ${SECONDS_PER_RUN} (test source, OpenH264, ` +
+          `ours: packages/sdk-native/bench/encode.mjs ${SECONDS_PER_RUN} --json (test source, OpenH264, ` +
           `${BITRATE_KBPS} kbit/s, GOP 30); peer: ffmpeg -benchmark libx264 ultrafast zerolatency ` +
           `from testsrc2, ${FLAT_OUT_FRAMES} frames flat out and ${LIVE_S} s at 30 fps (-re).`,
-        openh264: openh264.rows,
-        openh264Output: openh264.output,
+        openh264,
         libx264: peer,
       },
     };
