@@ -24,13 +24,10 @@
 // machine with a GPU decoder does better.
 //
 // Run: pnpm bench viewer   (bench/run.mjs prints the table and writes bench/results/viewer.json)
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../packages/player/test/launch-chromium.mjs';
 import { forkChild } from './fanout/child.mjs';
 import { CLIP, ensureClip } from './fanout/clip.mjs';
-import { dependencyOf } from './fanout/deps.mjs';
 import { histogram, summarize } from './fanout/stats.mjs';
 import { serveSeedPage, startStreamerCli } from './viewer/processes.mjs';
 
@@ -47,34 +44,6 @@ const KINDS = {
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function launchChromium() {
-  // playwright-core is CommonJS: its API hangs off the default export.
-  const { chromium } = (await dependencyOf('packages/player', 'playwright-core')).default;
-  const profile = mkdtempSync(join(tmpdir(), 'cam-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 960, height: 540 },
-    args: [
-      '--no-sandbox', // Chromium refuses to start as root otherwise
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Socket open → first frame shown (ms) in a fresh page at `url`. */
 async function firstFrame(context, kind, url) {

@@ -1,40 +1,9 @@
-// Debian's Chromium, headless, driven by playwright-core: the browser the viewer is tested in.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+// Helpers for the viewer in Debian's headless Chromium; the launcher itself is plain JavaScript
+// (launch-chromium.mjs), shared with the benchmarks in bench/.
+import type { Page } from 'playwright-core';
 import type { PlayerStats } from '../src/index';
 
-export interface Chromium {
-  context: BrowserContext;
-  close(): Promise<void>;
-}
-
-export async function launchChromium(): Promise<Chromium> {
-  const profile = mkdtempSync(join(tmpdir(), 'cam-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 960, height: 540 },
-    args: [
-      '--no-sandbox', // Chromium refuses to start as root otherwise
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
+export { type Chromium, launchChromium } from './launch-chromium.mjs';
 
 /** The viewer page's player stats (window.camPlayer, set by the viewer). */
 export function viewerStats(page: Page): Promise<PlayerStats> {
