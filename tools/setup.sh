@@ -49,7 +49,10 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$want" ]; then
 fi
 
 log "pnpm install --frozen-lockfile"
-CI=true pnpm install --frozen-lockfile --reporter=append-only || die "pnpm install --frozen-lockfile failed (is pnpm-lock.yaml committed and current?)"
+# --ignore-scripts: the only scripts it would run are the native packages' own `install`
+# (node-gyp-build, for users of the published tarballs), which would compile both addons here
+# a first time before the build below compiles them again; and esbuild's optional postinstall.
+CI=true pnpm install --frozen-lockfile --ignore-scripts --reporter=append-only || die "pnpm install --frozen-lockfile failed (is pnpm-lock.yaml committed and current?)"
 
 log "build"
 pnpm exec turbo run build --output-logs=errors-only
