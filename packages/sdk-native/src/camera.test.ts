@@ -124,12 +124,17 @@ describe('test source', () => {
     const stats = camera.stats();
     expect(stats.droppedReasons.queueFull).toBeGreaterThanOrEqual(1);
     expect(stats.dropped).toBe(Object.values(stats.droppedReasons).reduce((a, b) => a + b, 0));
-    // Each gap in the sequence resumes on a keyframe, so the stream stays decodable.
+    // A gap made by dropping encoded frames resumes on a keyframe, so the stream stays
+    // decodable. The only other gaps are capture slots the source skipped because it was late
+    // (never encoded, so no reference is missing); they are counted as 'late', and on a loaded
+    // machine they happen at 120 fps. So the slots missing before non-keyframes are all late ones.
+    let missingBeforeDeltaFrames = 0;
     for (let i = 1; i < frames.length; i++) {
       const frame = frames[i] as EncodedFrame;
-      if (frame.sequence !== (frames[i - 1] as EncodedFrame).sequence + 1)
-        expect(frame.keyframe).toBe(true);
+      const gap = frame.sequence - (frames[i - 1] as EncodedFrame).sequence - 1;
+      if (gap > 0 && !frame.keyframe) missingBeforeDeltaFrames += gap;
     }
+    expect(missingBeforeDeltaFrames).toBeLessThanOrEqual(stats.droppedReasons.late ?? 0);
     expect(
       frames.some((f, i) => i > 0 && f.sequence !== (frames[i - 1] as EncodedFrame).sequence + 1),
     ).toBe(true);
