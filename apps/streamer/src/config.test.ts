@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shmLayout } from '@cam/shm';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG, helpText, OPTIONS, parseCli, resolveConfig } from './config';
 
@@ -43,6 +44,8 @@ const CASES: Record<string, { good: string; value: unknown; bad: string[] }> = {
   port: { good: '0', value: 0, bad: ['65536', '-1', 'http'] },
   'shm-name': { good: 'none', value: null, bad: ['video', '/a/b', '/'] },
   'shm-group': { good: 'video', value: 'video', bad: ['two words', '-1', '4294967295', 'a:b'] },
+  'shm-bytes': { good: '4m', value: 4 * 1024 * 1024, bad: ['4MiB', '1.5m', '63k', '1025m', '-1'] },
+  'shm-slots': { good: '16', value: 16, bad: ['1', '65537', 'many', '16k'] },
   token: {
     good: 's3cret-token',
     value: 's3cret-token',
@@ -126,11 +129,37 @@ describe('parseCli', () => {
     expect(run(['--shm-group', '0']).shmGroup).toBe(0);
   });
 
+  it('reads --shm-bytes as bytes, k = KiB or m = MiB, and leaves the ring size to @cam/shm unless set', () => {
+    expect(run(['--shm-bytes', '65536']).shmBytes).toBe(65_536);
+    expect(run(['--shm-bytes', '640K']).shmBytes).toBe(640 * 1024);
+    expect(run([], { CAM_SHM_BYTES: '1024m' }).shmBytes).toBe(1024 * 1024 * 1024);
+    expect(run(['--config', configFile({ 'shm-bytes': 8388608, 'shm-slots': 8 })])).toMatchObject({
+      shmBytes: 8 * 1024 * 1024,
+      shmSlots: 8,
+    });
+    expect(run([])).toMatchObject({ shmBytes: undefined, shmSlots: undefined });
+    // --help shows @cam/shm's own defaults: keep them true.
+    const { defaultTotalBytes, defaultSlots } = shmLayout();
+    const shown = (flag: string) => OPTIONS.find((o) => o.flag === flag)?.shown;
+    expect(shown('shm-bytes')).toBe(`(@cam/shm: ${defaultTotalBytes / 1024 / 1024}m)`);
+    expect(shown('shm-slots')).toBe(`(@cam/shm: ${defaultSlots})`);
+  });
+
   it('ranks flag over env over config file over default, option by option', () => {
     const file = configFile({ fps: 10, width: 320, height: 240, gop: 12 });
     const env = { CAM_FPS: '20', CAM_WIDTH: '640', CAM_CONFIG: file };
     const config = run(['--fps', '25'], env);
     expect(config).toMatchObject({ fps: 25, width: 640, height: 240, gop: 12, bitrate: 4000 });
+    const shmFile = configFile({ 'shm-bytes': '2m', 'shm-slots': 4 });
+    const shmEnv = { CAM_SHM_BYTES: '3m', CAM_SHM_SLOTS: '6', CAM_CONFIG: shmFile };
+    expect(run(['--shm-slots', '8'], shmEnv)).toMatchObject({
+      shmBytes: 3 * 1024 * 1024,
+      shmSlots: 8,
+    });
+    expect(run([], { CAM_CONFIG: shmFile })).toMatchObject({
+      shmBytes: 2 * 1024 * 1024,
+      shmSlots: 4,
+    });
   });
 
   it('finds the config file through CAM_CONFIG, and --config wins over it', () => {

@@ -30,6 +30,10 @@ export interface StreamerConfig {
   shmName: string | null;
   /** Group (name or gid) that may read the ring (mode 0640); null: owner only (0600). */
   shmGroup: string | number | null;
+  /** Size of the ring in bytes (rounded up to a page); unset: @cam/shm's default. */
+  shmBytes: number | undefined;
+  /** Frames the ring holds, each slot an equal share of the bytes; unset: @cam/shm's default. */
+  shmSlots: number | undefined;
   /** When set, every WebSocket and /api/stream, /metrics request must carry it. */
   token: string | null;
   maxClients: number;
@@ -130,6 +134,20 @@ function parseGroup(raw: Raw): string | number | undefined {
   return /^[a-z_][a-z0-9_.-]{0,31}\$?$/i.test(s) ? s : undefined;
 }
 
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Whole bytes, or with a k or m suffix meaning KiB or MiB: 65536, 64k, 8m. */
+function parseBytes(min: number, max: number) {
+  return (raw: Raw): number | undefined => {
+    const match = /^(\d+)([km]?)$/i.exec(String(raw).trim());
+    if (!match) return undefined;
+    const unit = { '': 1, k: KiB, m: MiB }[(match[2] as string).toLowerCase()] as number;
+    const n = Number(match[1]) * unit;
+    return n >= min && n <= max ? n : undefined;
+  };
+}
+
 function parseToken(raw: Raw): string | null | undefined {
   const s = String(raw);
   // Printable ASCII without separators, so it can travel as a query value or subprotocol.
@@ -156,8 +174,6 @@ function parseBool(raw: Raw): boolean | undefined {
   if (raw === false || raw === 'false' || raw === '0' || raw === 'no') return false;
   return undefined;
 }
-
-const MiB = 1024 * 1024;
 
 function option<K extends keyof StreamerConfig>(
   o: Omit<Option<K>, 'env' | 'cli'> & { cli?: boolean },
@@ -251,6 +267,25 @@ export const OPTIONS = [
     help: 'group that may read the ring (mode 0640); default: owner only (0600)',
     default: null,
     parse: parseGroup,
+  }),
+  option({
+    key: 'shmBytes',
+    flag: 'shm-bytes',
+    expect: 'bytes 64k..1024m: an integer, or with a k or m suffix (KiB, MiB)',
+    help: 'size of the ring (RAM); 8m = 8 MiB; each slot gets bytes/slots, a larger frame is not written to the ring',
+    default: undefined,
+    shown: '(@cam/shm: 16m)',
+    parse: parseBytes(64 * KiB, 1024 * MiB),
+  }),
+  option({
+    key: 'shmSlots',
+    flag: 'shm-slots',
+    // 2..65536 is what cam_shm_writer_create accepts; @cam/shm exports no constant for it.
+    expect: 'an integer 2..65536',
+    help: 'frames the ring holds; a reader a whole ring behind loses frames',
+    default: undefined,
+    shown: '(@cam/shm: 32)',
+    parse: int(2, 65_536),
   }),
   option({
     key: 'token',

@@ -153,7 +153,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
           void this.shutdown({ ok: false, reason: 'camera closed' });
         }
       });
-      if (config.shmName !== null) this.shm = createShm(config.shmName, config.shmGroup);
+      if (config.shmName !== null) this.shm = createShm(config.shmName, config);
       this.server = await startServer(config.host, config.port, this.handlers(viewer, fanout), {
         maxClientMessageBytes: config.maxClientMessageBytes,
         idleTimeoutS: config.idleTimeoutS,
@@ -181,6 +181,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       listen: `${config.host}:${this.server.port}`,
       shm: config.shmName ?? 'none',
       shmGroup: config.shmGroup ?? 'none (mode 0600)',
+      ...this.shmSize(),
       token: config.token === null ? 'none (anyone who can reach the port can watch)' : 'required',
       version: VERSION,
     });
@@ -361,9 +362,17 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       server: this.implementation,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       shm: this.config.shmName,
+      ...this.shmSize(),
       tokenRequired: this.config.token !== null,
       version: VERSION,
     };
+  }
+
+  /** The ring as created (bytes rounded up to a page); a frame over shmSlotBytes is not written. */
+  private shmSize(): { shmBytes?: number; shmSlots?: number; shmSlotBytes?: number } {
+    if (!this.shm) return {};
+    const { totalBytes, slots, slotBytes } = this.shm.stats();
+    return { shmBytes: totalBytes, shmSlots: slots, shmSlotBytes: slotBytes };
   }
 
   private need<T>(value: T | null, what: string): T {
@@ -373,14 +382,24 @@ export class Streamer extends EventEmitter<StreamerEvents> {
 }
 
 /** The ring: mode 0600, or 0640 owned by `group` so its members may read it. */
-function createShm(name: string, group: string | number | null): ShmWriter {
+function createShm(
+  name: string,
+  config: Pick<StreamerConfig, 'shmGroup' | 'shmBytes' | 'shmSlots'>,
+): ShmWriter {
+  const { shmGroup: group, shmBytes: totalBytes, shmSlots: slots } = config;
   try {
-    return ShmWriter.create(name, group === null ? {} : { group });
+    return ShmWriter.create(name, {
+      ...(group === null ? {} : { group }),
+      ...(totalBytes === undefined ? {} : { totalBytes }),
+      ...(slots === undefined ? {} : { slots }),
+    });
   } catch (err) {
-    // An unknown group is the one invalid argument a validated config can still hold; the CLI
-    // names the flag from `parameter`.
-    if (group !== null && (err as ShmError).code === 'INVALID_ARGUMENT') {
-      throw Object.assign(err as ShmError, { parameter: 'shm-group' });
+    // What a validated config can still get wrong: an unknown group, or slots that do not fit
+    // in the bytes. The CLI names the flag from `parameter`.
+    if ((err as ShmError).code === 'INVALID_ARGUMENT') {
+      const unknownGroup = /unknown group/.test((err as Error).message);
+      const parameter = unknownGroup ? 'shm-group' : 'shm-bytes, --shm-slots';
+      throw Object.assign(err as ShmError, { parameter });
     }
     throw err;
   }

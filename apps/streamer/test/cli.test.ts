@@ -109,6 +109,12 @@ describe('cam-streamer CLI', () => {
         'cam-streamer: --shm-name must be "none" or a shared-memory name like /video_stream, got "video"',
       ],
       [
+        ['--shm-bytes', '16MiB'],
+        {},
+        'cam-streamer: --shm-bytes must be bytes 64k..1024m: an integer, or with a k or m suffix (KiB, MiB), got "16MiB"',
+      ],
+      [['--shm-slots', '1'], {}, 'cam-streamer: --shm-slots must be an integer 2..65536, got "1"'],
+      [
         ['--token', 'short'],
         {},
         'cam-streamer: --token must be 8..256 printable ASCII characters without spaces, commas, semicolons or quotes, got "short"',
@@ -176,6 +182,20 @@ describe('cam-streamer CLI', () => {
     expect(g.code).toBe(1);
     expect(g.stderr).toBe(
       `cam-streamer: --shm-group: shm create ${shmName}: unknown group no_such_group (INVALID_ARGUMENT)\n`,
+    );
+    expect(existsSync(`/dev/shm${shmName}`)).toBe(false);
+    // Each valid alone, but 65536 slots do not fit in 64 KiB: @cam/shm refuses, both flags named.
+    const fit = await runCli(['--source', 'test', '--width', '160', '--height', '120'], {
+      CAM_SHM_NAME: shmName,
+      CAM_SHM_BYTES: '64k',
+      CAM_SHM_SLOTS: '65536',
+      CAM_PORT: '0',
+    });
+    expect(fit.code).toBe(1);
+    expect(fit.stderr).toMatch(
+      new RegExp(
+        `^cam-streamer: --shm-bytes, --shm-slots: shm create ${shmName}: cannot fit 65536 slots in 65536 bytes .*\\(INVALID_ARGUMENT\\)\n$`,
+      ),
     );
     expect(existsSync(`/dev/shm${shmName}`)).toBe(false);
   });

@@ -1,9 +1,9 @@
 // The whole streamer with the real `test` camera (OpenH264), real shm, and both server
 // implementations, checked from real clients on 127.0.0.1.
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { findParameterSets, isKeyframe } from '@cam/protocol';
-import { ShmReader } from '@cam/shm';
+import { ShmReader, shmLayout } from '@cam/shm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamerConfig } from '../src/config';
 import { createLogger } from '../src/log';
@@ -268,6 +268,26 @@ describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
       expect([stat.mode & 0o777, stat.gid]).toEqual([0o640, adm]);
       await s.streamer.stop('test over');
     }
+  });
+
+  it('creates the ring with --shm-bytes and --shm-slots, and reports its size', async () => {
+    const shmName = `/cam_streamer_test_${process.pid}_${shmCount++}`;
+    const s = await start(impl, { shmName, shmBytes: 4 * 1024 * 1024, shmSlots: 16 });
+    streamer = s.streamer;
+    expect(statSync(`/dev/shm${shmName}`).size).toBe(4 * 1024 * 1024);
+    // What a C reader sees: the header the writer put at the start of the segment.
+    const header = readFileSync(`/dev/shm${shmName}`).subarray(0, 64);
+    const { header: at } = shmLayout();
+    const slots = header.readUInt32LE(at.slot_count as number);
+    const slotBytes = header.readUInt32LE(at.slot_bytes as number);
+    const totalBytes = Number(header.readBigUInt64LE(at.total_bytes as number));
+    expect([slots, totalBytes]).toEqual([16, 4 * 1024 * 1024]);
+    expect(slotBytes * 16).toBeLessThanOrEqual(totalBytes);
+    const api = JSON.parse((await httpGet(`${s.http}/api/stream`)).body);
+    expect(api).toMatchObject({ shmBytes: totalBytes, shmSlots: 16, shmSlotBytes: slotBytes });
+    expect(s.logs.find((l) => l.includes('streamer started'))).toContain(
+      `shmBytes=4194304 shmSlots=16 shmSlotBytes=${slotBytes}`,
+    );
   });
 
   it('feeds the shm ring and, on stop, closes clients with 1001 and removes the segment', async () => {
