@@ -3,6 +3,7 @@
 # --filter=@cam/streamer... first), everything under a temp directory, nothing installed:
 #   1. both parse: `sh -n` of the init script, `systemd-analyze verify` of the unit (if present);
 #   2. every CAM_* variable they set is one `cam-streamer --help` lists;
+#      (and, running, that the init script's CAM_SHM_* defaults reach the streamer);
 #   3. the init script starts the streamer (start-stop-daemon, pid file), serves /healthz,
 #      respawns it after a SIGKILL, reports status, and stops it leaving no process behind;
 #      then once more with the output going to syslog through logger (not to a file).
@@ -46,7 +47,8 @@ port_of() { # the port of the Nth "streamer started" line of the log
 }
 wait_started() { # N: wait (bounded) for the Nth start line
   for _ in $(seq 100); do
-    [ "$(grep -c '"streamer started"' "$work/log" 2>/dev/null || true)" -ge "$1" ] && return 0
+    n=$(grep -c '"streamer started"' "$work/log" 2>/dev/null || true) # no log yet: empty
+    [ "${n:-0}" -ge "$1" ] && return 0
     sleep 0.1
   done
   cat "$work/log" >&2
@@ -73,6 +75,11 @@ loop=$(cat "$work/cam-streamer.pid")
 first=$(pgrep -P "$loop")
 [ -n "$first" ] || fail "no streamer under the respawn loop $loop"
 log "started: loop $loop, streamer $first, /healthz answers"
+# The script's own ring size (the defaults file sets none): 8 MiB, 16 slots.
+[ "$(stat -c %s "/dev/shm/cam-deploy-test-$$")" = 8388608 ] || fail "ring is not the script's 8 MiB"
+grep '"streamer started"' "$work/log" | head -1 | grep -q '"shmBytes":8388608,"shmSlots":16,' ||
+  fail "start line does not show the script's ring size"
+log "ring of the script's defaults: 8 MiB, 16 slots: ok"
 
 kill -KILL "$first"
 wait_started 2
