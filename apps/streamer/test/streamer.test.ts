@@ -290,6 +290,24 @@ describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
     );
   });
 
+  it('leaves a frame larger than a slot out of the ring, counted, while clients still get it', async () => {
+    const shmName = `/cam_streamer_test_${process.pid}_${shmCount++}`;
+    // 64 slots in 64 KiB: slots under 1 KB, smaller than the test camera's IDRs.
+    const s = await start(impl, { shmName, shmBytes: 64 * 1024, shmSlots: 64 });
+    streamer = s.streamer;
+    const { shmSlotBytes } = JSON.parse((await httpGet(`${s.http}/api/stream`)).body);
+    const client = await openClient(s.ws);
+    await waitFor('an IDR and frames after it', () => client.messages.length >= 10);
+    await s.streamer.stop('test over');
+    const idr = au(client.messages[0]?.data as Buffer);
+    expect(isKeyframe(idr)).toBe(true);
+    expect(idr.length).toBeGreaterThan(shmSlotBytes);
+    const { frames, shmPublished, shmErrors } = s.streamer.metrics;
+    expect(shmErrors.get('FRAME_TOO_LARGE')).toBeGreaterThan(0);
+    expect(shmPublished.get() + shmErrors.get('FRAME_TOO_LARGE')).toBe(frames.get());
+    expect(s.logs.some((l) => /shm publish failed code=FRAME_TOO_LARGE/.test(l))).toBe(true);
+  });
+
   it('feeds the shm ring and, on stop, closes clients with 1001 and removes the segment', async () => {
     const shmName = `/cam_streamer_test_${process.pid}_${shmCount++}`;
     const s = await start(impl, { shmName });
