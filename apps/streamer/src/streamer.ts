@@ -52,6 +52,8 @@ export interface StreamerEvents {
 // Clients get this long to answer the shutdown close frame before they are dropped.
 const CLOSE_GRACE_MS = 1000;
 const CLOSE_POLL_MS = 10;
+// A frame the ring refuses (e.g. larger than a slot) is logged at most this often.
+const SHM_WARN_INTERVAL_MS = 10_000;
 
 /**
  * Emits 'frame' (a FrameEvent) as the camera hands each frame over, before the shm ring and the
@@ -73,6 +75,8 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   private sps: SpsInfo | null = null;
   private startedAt = 0;
   private lastFrameAt = 0;
+  private shmWarnedAt = 0;
+  private shmFailuresUnlogged = 0;
   private stopping: Promise<void> | null = null;
   private released = false;
 
@@ -327,11 +331,19 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'UNKNOWN';
       this.metrics.shmErrors.inc(1, code);
+      // Every failure is counted in /metrics; the log gets at most one line per 10 s, so a
+      // ring too small for the stream cannot flood it with a line per frame.
+      this.shmFailuresUnlogged += 1;
+      const now = Date.now();
+      if (now - this.shmWarnedAt < SHM_WARN_INTERVAL_MS) return;
       this.log.warn('shm publish failed', {
         code,
         bytes: frame.data.length,
         error: (err as Error).message,
+        failures: this.shmFailuresUnlogged,
       });
+      this.shmWarnedAt = now;
+      this.shmFailuresUnlogged = 0;
     }
   }
 

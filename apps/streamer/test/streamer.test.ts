@@ -308,6 +308,22 @@ describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
     expect(s.logs.some((l) => /shm publish failed code=FRAME_TOO_LARGE/.test(l))).toBe(true);
   });
 
+  it('logs frames the ring refuses at most once per 10 s, with how many there were', async () => {
+    const shmName = `/cam_streamer_test_${process.pid}_${shmCount++}`;
+    // 400 slots in 64 KiB: 64-byte slots, smaller than every frame, so every frame is refused.
+    const s = await start(impl, { shmName, shmBytes: 64 * 1024, shmSlots: 400 });
+    streamer = s.streamer;
+    const client = await openClient(s.ws);
+    await waitFor('10 frames', () => client.messages.length >= 10);
+    await s.streamer.stop('test over');
+    const refused = s.streamer.metrics.shmErrors.get('FRAME_TOO_LARGE');
+    expect(refused).toBe(s.streamer.metrics.frames.get());
+    expect(refused).toBeGreaterThanOrEqual(10);
+    const lines = s.logs.filter((l) => l.includes('shm publish failed'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('failures=1');
+  });
+
   it('feeds the shm ring and, on stop, closes clients with 1001 and removes the segment', async () => {
     const shmName = `/cam_streamer_test_${process.pid}_${shmCount++}`;
     const s = await start(impl, { shmName });
