@@ -9,6 +9,13 @@
 #   build-essential python3 pkg-config   node-gyp builds of the native addons
 #   qemu-user-static llvm                check the riscv64 prebuild (run it emulated, llvm-strip)
 #   curl procps                          deploy/test.sh drives the init script (curl /healthz, pgrep)
+#   musl-tools                           a real musl loader on x86-64 (the board's libc) for native tests
+#   g++-riscv64-linux-gnu                riscv64 glibc addons for the riscv64 Node.js check
+#   clang libclang-rt-14-dev             libFuzzer and ASan/UBSan builds of the native code
+#   valgrind                             callgrind instruction counts in pnpm bench
+#   firefox-esr                          the second browser engine of the viewer tests
+#   gstreamer1.0-tools -plugins-good -plugins-bad -libav   GStreamer as a real RTSP client
+#   gir1.2-gst-rtsp-server-1.0 python3-gst-1.0            GStreamer's RTSP server, the bench peer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +23,9 @@ log() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 APT_PACKAGES=(ca-certificates git curl procps build-essential python3 pkg-config ffmpeg chromium
-  libopenh264-dev qemu-user-static llvm)
+  libopenh264-dev qemu-user-static llvm musl-tools g++-riscv64-linux-gnu clang libclang-rt-14-dev
+  valgrind firefox-esr gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-libav gir1.2-gst-rtsp-server-1.0 python3-gst-1.0)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
