@@ -7,18 +7,14 @@ import { encodeMessage, findParameterSets, parseSps, type SpsInfo } from '@cam/p
 import { type Camera, type CameraInfo, type EncodedFrame, openCamera } from '@cam/sdk-native';
 import { type ShmError, ShmWriter } from '@cam/shm';
 import { decideUpgrade } from './access';
+import { chooseServer } from './choose-server';
 import { resolveConfig, type StreamerConfig } from './config';
 import { Fanout, type Peer } from './fanout';
 import { chooseJoin, type JoinPolicy } from './join';
 import { createLogger, type Logger } from './log';
 import { StreamerMetrics } from './metrics';
 import { route } from './routes';
-import {
-  chooseServer,
-  type Implementation,
-  type ServerHandlers,
-  type WebSocketServer,
-} from './server';
+import type { Implementation, ServerHandlers, WebSocketServer } from './server';
 import { loadViewer } from './viewer';
 
 export const VERSION: string = createRequire(import.meta.url)('../package.json').version;

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { splitNalUnits } from '@cam/protocol';
 import { describe, expect, it } from 'vitest';
 import { decodeH264 } from '../test/ffmpeg.js';
-import { type Camera, type EncodedFrame, openCamera } from './camera.js';
+import { type Camera, openCamera } from './camera.js';
 import { CameraError } from './errors.js';
+import type { EncodedFrame } from './types.js';
 
 /** Collects frames until `count` have arrived (or `until` says stop), then closes the camera. */
 async function collect(

@@ -2,89 +2,17 @@ import { EventEmitter } from 'node:events';
 import { chooseAuto, listVideoDevices } from './auto.js';
 import { CameraError, fromNative } from './errors.js';
 import { readRecording, replay } from './file-replay.js';
-import {
-  loadNative,
-  type NativeCameraHandle,
-  type NativeParams,
-  type NativeStats,
-} from './native.js';
+import { loadNative, type NativeCameraHandle, type NativeParams } from './native.js';
 import { type CameraOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { chooseFormat, describeV4l2, probeDevice, type V4l2Choice } from './v4l2.js';
-
-/** One H.264 access unit as captured. */
-export interface EncodedFrame {
-  /** One whole Annex B access unit; SPS and PPS precede every IDR. */
-  data: Buffer;
-  /** Wall clock at capture, ms since the Unix epoch. */
-  timestampMs: number;
-  keyframe: boolean;
-  /** Capture counter; a gap means frames were dropped (see stats().droppedReasons). */
-  sequence: number;
-}
-
-export type Backend = 'test' | 'file' | 'v4l2' | 'sophgo';
-
-export interface CameraInfo {
-  /** The source actually opened, e.g. 'test' or 'v4l2:/dev/video0' (never 'auto'). */
-  source: string;
-  backend: Backend;
-  width: number;
-  height: number;
-  fps: number;
-  /** The encoder's target; a replayed file's average; 0 when a V4L2 H.264 camera decides. */
-  bitrateKbps: number;
-  /** Frames between IDRs; 0 when the camera decides (V4L2 H.264 passthrough). */
-  gop: number;
-  /** What produces the H.264, e.g. 'OpenH264 2.3.1' or 'camera (H.264 passthrough)'. */
-  encoder: string;
-  /**
-   * Whether requestKeyframe() makes the next frame an IDR: true where an encoder we drive runs
-   * (test, sophgo, a V4L2 YUYV camera through OpenH264). False for file replay, which can only
-   * skip ahead to the recording's next IDR, and for V4L2 H.264 passthrough (see v4l2.ts).
-   * A server that gives late joiners a fresh IDR should do so only when this is true.
-   */
-  keyframeOnRequest: boolean;
-  /** Why this source: the choice `auto` made, or 'requested'. Worth logging. */
-  reason: string;
-}
-
-/** What the TypeScript side knows of a native backend before it starts; the rest it reports. */
-export type SourceDescription = Pick<
+import type {
+  CameraEvents,
   CameraInfo,
-  'source' | 'backend' | 'reason' | 'keyframeOnRequest'
->;
-
-export interface CameraStats {
-  frames: number;
-  bytes: number;
-  keyframes: number;
-  /** Frames that never reached JavaScript, total and by reason: `queueFull` (JavaScript fell
-   * behind), `awaitingKeyframe` (the frames after such a drop, undecodable until the next IDR),
-   * `late` (capture slots skipped because encoding fell behind), `encoderSkip`. */
-  dropped: number;
-  droppedReasons: Record<string, number>;
-  /** Encode time of the last 256 frames (null when the backend encodes nothing itself). */
-  encodeMs: { p50: number; p95: number; max: number } | null;
-}
-
-export interface CameraEvents {
-  frame: [EncodedFrame];
-  error: [CameraError];
-  close: [];
-}
-
-/** What a backend gives the Camera: it calls onFrame per access unit and onEnd once. */
-export interface Producer {
-  info: CameraInfo;
-  requestKeyframe(): void;
-  stats(): NativeStats;
-  close(): void;
-}
-
-export type StartProducer = (
-  onFrame: (data: Buffer, timestampMs: number, keyframe: boolean, sequence: number) => void,
-  onEnd: (error?: Error) => void,
-) => Producer;
+  CameraStats,
+  Producer,
+  SourceDescription,
+  StartProducer,
+} from './types.js';
+import { chooseFormat, describeV4l2, probeDevice, type V4l2Choice } from './v4l2.js';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection } from '../test/errors.js';
 import { decodeH264 } from '../test/ffmpeg.js';
 import { type Fixtures, fixtures } from '../test/fixtures.js';
-import { type CameraInfo, type EncodedFrame, openCamera } from './camera.js';
+import { openCamera } from './camera.js';
 import { readRecording, splitAccessUnits } from './file-replay.js';
 import type { CameraOptions } from './options.js';
+import type { CameraInfo, EncodedFrame } from './types.js';
 
 /** Opens a file camera, takes `count` frames, closes; the median spacing of their timestamps. */
 async function replayed(

@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type NalUnit, parseSps, type SpsInfo, splitNalUnits } from '@cam/protocol';
-import type { CameraInfo, Producer, StartProducer } from './camera.js';
 import { CameraError } from './errors.js';
 import { CAMERA_LIMITS } from './options.js';
+import type { CameraInfo, Producer, StartProducer } from './types.js';
 
 /** Largest file replayed: it is read into memory whole, and frames are views of it. */
 export const MAX_REPLAY_BYTES = 256 * 1024 * 1024;

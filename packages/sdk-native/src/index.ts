@@ -1,11 +1,4 @@
-export {
-  type Backend,
-  Camera,
-  type CameraEvents,
-  type CameraInfo,
-  type CameraStats,
-  type EncodedFrame,
-  openCamera,
-} from './camera.js';
+export { Camera, openCamera } from './camera.js';
 export { CameraError } from './errors.js';
 export { CAMERA_DEFAULTS, CAMERA_LIMITS, type CameraOptions, parseSource } from './options.js';
+export type { Backend, CameraEvents, CameraInfo, CameraStats, EncodedFrame } from './types.js';

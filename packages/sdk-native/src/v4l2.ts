@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
-import type { SourceDescription } from './camera.js';
 import { CameraError, fromNative } from './errors.js';
 import { loadNative, type V4l2Device, type V4l2Format, type V4l2Size } from './native.js';
+import type { SourceDescription } from './types.js';
 
 /**
  * Pixel formats we can stream, best first: H.264 is passed through as the camera encodes it;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uwsUnavailable } from './server';
+import { uwsUnavailable } from './choose-server';
 
 describe('uwsUnavailable', () => {
   it('names the opt-in install when uws-pack is not installed', async () => {

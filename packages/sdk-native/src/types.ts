@@ -1,0 +1,79 @@
+// The types every camera backend shares (the Camera in camera.ts, file replay, V4L2): in a
+// module of their own so no backend imports the factory that imports it.
+import type { CameraError } from './errors.js';
+import type { NativeStats } from './native.js';
+
+/** One H.264 access unit as captured. */
+export interface EncodedFrame {
+  /** One whole Annex B access unit; SPS and PPS precede every IDR. */
+  data: Buffer;
+  /** Wall clock at capture, ms since the Unix epoch. */
+  timestampMs: number;
+  keyframe: boolean;
+  /** Capture counter; a gap means frames were dropped (see stats().droppedReasons). */
+  sequence: number;
+}
+
+export type Backend = 'test' | 'file' | 'v4l2' | 'sophgo';
+
+export interface CameraInfo {
+  /** The source actually opened, e.g. 'test' or 'v4l2:/dev/video0' (never 'auto'). */
+  source: string;
+  backend: Backend;
+  width: number;
+  height: number;
+  fps: number;
+  /** The encoder's target; a replayed file's average; 0 when a V4L2 H.264 camera decides. */
+  bitrateKbps: number;
+  /** Frames between IDRs; 0 when the camera decides (V4L2 H.264 passthrough). */
+  gop: number;
+  /** What produces the H.264, e.g. 'OpenH264 2.3.1' or 'camera (H.264 passthrough)'. */
+  encoder: string;
+  /**
+   * Whether requestKeyframe() makes the next frame an IDR: true where an encoder we drive runs
+   * (test, sophgo, a V4L2 YUYV camera through OpenH264). False for file replay, which can only
+   * skip ahead to the recording's next IDR, and for V4L2 H.264 passthrough (see v4l2.ts).
+   * A server that gives late joiners a fresh IDR should do so only when this is true.
+   */
+  keyframeOnRequest: boolean;
+  /** Why this source: the choice `auto` made, or 'requested'. Worth logging. */
+  reason: string;
+}
+
+/** What the TypeScript side knows of a native backend before it starts; the rest it reports. */
+export type SourceDescription = Pick<
+  CameraInfo,
+  'source' | 'backend' | 'reason' | 'keyframeOnRequest'
+>;
+
+export interface CameraStats {
+  frames: number;
+  bytes: number;
+  keyframes: number;
+  /** Frames that never reached JavaScript, total and by reason: `queueFull` (JavaScript fell
+   * behind), `awaitingKeyframe` (the frames after such a drop, undecodable until the next IDR),
+   * `late` (capture slots skipped because encoding fell behind), `encoderSkip`. */
+  dropped: number;
+  droppedReasons: Record<string, number>;
+  /** Encode time of the last 256 frames (null when the backend encodes nothing itself). */
+  encodeMs: { p50: number; p95: number; max: number } | null;
+}
+
+export interface CameraEvents {
+  frame: [EncodedFrame];
+  error: [CameraError];
+  close: [];
+}
+
+/** What a backend gives the Camera: it calls onFrame per access unit and onEnd once. */
+export interface Producer {
+  info: CameraInfo;
+  requestKeyframe(): void;
+  stats(): NativeStats;
+  close(): void;
+}
+
+export type StartProducer = (
+  onFrame: (data: Buffer, timestampMs: number, keyframe: boolean, sequence: number) => void,
+  onEnd: (error?: Error) => void,
+) => Producer;
