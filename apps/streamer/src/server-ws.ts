@@ -6,6 +6,7 @@ import { WebSocket, WebSocketServer as WsServer } from 'ws';
 import type { Peer } from './fanout';
 import {
   plainAddress,
+  type Reply,
   type Request,
   type ServerHandlers,
   type ServerLimits,
@@ -14,12 +15,19 @@ import {
   type WebSocketServer,
 } from './server';
 
-function readRequest(req: IncomingMessage): Request {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+/**
+ * Reads the request as uWebSockets.js does: the raw path before '?', not normalised. Null for a
+ * target that is not a path (absolute form `http://…`, `*`): uWebSockets.js refuses those too.
+ * No URL parsing: `new URL()` throws on targets like `//[` and one request must not end the process.
+ */
+function readRequest(req: IncomingMessage): Request | null {
+  const target = req.url ?? '';
+  if (!target.startsWith('/')) return null;
+  const q = target.indexOf('?');
   return {
     method: (req.method ?? 'GET').toUpperCase(),
-    path: url.pathname,
-    query: url.searchParams,
+    path: q < 0 ? target : target.slice(0, q),
+    query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)),
     header: (name) => {
       const value = req.headers[name];
       return Array.isArray(value) ? value.join(', ') : value || undefined;
@@ -64,6 +72,13 @@ class WsPeer implements Peer {
   }
 }
 
+const BAD_TARGET_REASON = 'bad request target: want a path starting with /';
+const BAD_TARGET: Reply = {
+  status: 400,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body: `${BAD_TARGET_REASON}\n`,
+};
+
 function refuse(socket: Duplex, status: number, reason: string): void {
   const body = `${reason}\n`;
   socket.end(
@@ -88,13 +103,18 @@ export const startWsServer: StartServer = (
     handleProtocols: (_offered, req) => chosenProtocol.get(req) ?? false,
   });
   const http = createServer((req, res) => {
-    const reply = handlers.http(readRequest(req));
+    const request = readRequest(req);
+    const reply = request ? handlers.http(request) : BAD_TARGET;
     res.writeHead(reply.status, STATUS_TEXT[reply.status], reply.headers);
     res.end(reply.body);
   });
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const request = readRequest(req);
+    if (!request) {
+      refuse(socket, BAD_TARGET.status, BAD_TARGET_REASON);
+      return;
+    }
     const decision = handlers.upgrade(request);
     if (!decision.accept) {
       refuse(socket, decision.status, decision.reason);

@@ -64,6 +64,7 @@ export type StartServer = (
 /** Reason text for the statuses the servers send. */
 export const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
+  400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',

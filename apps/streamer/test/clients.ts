@@ -141,3 +141,32 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 }
+
+/**
+ * Sends raw bytes on a fresh TCP connection and resolves with everything the server sent back
+ * until it closed the connection, or until the first complete response head when `head` is set.
+ */
+export function rawExchange(
+  port: number,
+  bytes: string | Buffer,
+  options: { head?: boolean } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = Buffer.alloc(0);
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // The server may reset a connection it refuses while we are still writing.
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resolve(got.toString('latin1'));
+      else reject(err);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      got = Buffer.concat([got, chunk]);
+      if (options.head && got.includes('\r\n\r\n')) {
+        socket.destroy();
+        resolve(got.toString('latin1'));
+      }
+    });
+    socket.on('close', () => resolve(got.toString('latin1')));
+    socket.once('connect', () => socket.write(bytes));
+  });
+}
