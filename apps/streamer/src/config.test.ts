@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shmLayout } from '@cam/shm';
 import { describe, expect, it } from 'vitest';
+import { parseChannels } from './channels';
 import { ConfigError, DEFAULT_CONFIG, helpText, OPTIONS, parseCli, resolveConfig } from './config';
 
 const dir = mkdtempSync(join(tmpdir(), 'cam-config-'));
@@ -40,6 +41,15 @@ const CASES: Record<string, { good: string; value: unknown; bad: string[] }> = {
   fps: { good: '25', value: 25, bad: ['abc', '0', '121', '2.5'] },
   bitrate: { good: '1500', value: 1500, bad: ['fast', '10', '100001'] },
   gop: { good: '60', value: 60, bad: ['0', '601', 'g'] },
+  // Bad specs have their own one-line messages (channels.test.ts, and below).
+  channels: {
+    good: '640x480@30,320x320@15:rgb',
+    value: [
+      { width: 640, height: 480, fps: 30, format: 'h264' },
+      { width: 320, height: 320, fps: 15, format: 'rgb' },
+    ],
+    bad: [],
+  },
   host: { good: '127.0.0.1', value: '127.0.0.1', bad: ['bad host', '-x'] },
   port: { good: '0', value: 0, bad: ['65536', '-1', 'http'] },
   'shm-name': { good: 'none', value: null, bad: ['video', '/a/b', '/'] },
@@ -160,6 +170,38 @@ describe('parseCli', () => {
       shmBytes: 2 * 1024 * 1024,
       shmSlots: 4,
     });
+  });
+
+  it('names --channels and the channel in a bad spec, from flag, env and file', () => {
+    expect(errorOf(['--channels', '640x480@30,320x240'])).toBe(
+      '--channels: channel 1 "320x240": want WIDTHxHEIGHT@FPS first, e.g. 1280x720@30',
+    );
+    expect(errorOf([], { CAM_CHANNELS: '640x480@0' })).toBe(
+      '--channels: channel 0 "640x480@0": fps must be an integer 1..240, got 0 (from CAM_CHANNELS)',
+    );
+    const file = configFile({ channels: ['640x480@30', '320x240@30:mjpeg'] });
+    expect(errorOf(['--config', file])).toBe(
+      `--channels: channel 1 "320x240@30:mjpeg": unknown option "mjpeg" (want h264, rgb, nv12, bitrate=KBPS, gop=N, shm=BYTES, slots=N) (from ${file})`,
+    );
+    expect(
+      run(['--config', configFile({ channels: ['640x480@30', '320x240@30'] })]).channels,
+    ).toHaveLength(2);
+  });
+
+  it('refuses --width, --height or --fps beside --channels (which sets them per channel)', () => {
+    expect(errorOf(['--channels', '640x480@30', '--fps', '15'])).toBe(
+      '--fps and --channels both set the size or rate: give them in --channels only (e.g. --channels 1920x1080@15)',
+    );
+    expect(() => resolveConfig({ channels: parseChannels('640x480@30'), width: 640 })).toThrow(
+      /^--width and --channels both set/,
+    );
+    // --bitrate and --gop are the defaults channels scale from: allowed.
+    expect(run(['--channels', '640x480@30', '--bitrate', '900', '--gop', '15'])).toMatchObject({
+      bitrate: 900,
+      gop: 15,
+    });
+    const config = resolveConfig({ channels: parseChannels('640x480@30,64x64@5:nv12') });
+    expect(resolveConfig(config)).toEqual(config);
   });
 
   it('finds the config file through CAM_CONFIG, and --config wins over it', () => {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { CAMERA_DEFAULTS } from '@cam/sdk-native';
+import { type ChannelRequest, ChannelSpecError, formatChannel, parseChannels } from './channels';
 import type { JoinSetting } from './join';
 
 export type ServerChoice = 'auto' | 'uws' | 'ws';
@@ -20,10 +21,15 @@ export interface StreamerConfig {
    * The rate actually used is the camera's `info.fps`.
    */
   fps: number | undefined;
-  /** Encoder bitrate, kbit/s. */
+  /** Encoder bitrate, kbit/s (channel 0's; other channels' default scales from it). */
   bitrate: number;
   /** Frames from one IDR to the next. */
   gop: number;
+  /**
+   * Several streams from the one camera (channels.ts has the grammar); unset: one channel of
+   * --width x --height @ --fps. Resolve with resolveChannels(config.channels, ...).
+   */
+  channels: ChannelRequest[] | undefined;
   host: string;
   port: number;
   /** POSIX shm name of the frame ring, or null when disabled (`--shm-name none`). */
@@ -114,6 +120,16 @@ function parseSource(raw: Raw): string | undefined {
   if (/^file:.+/.test(s)) return s;
   if (/^v4l2:\/dev\/\S+$/.test(s)) return s;
   return undefined;
+}
+
+function parseChannelsOption(raw: Raw): ChannelRequest[] | undefined {
+  if (typeof raw === 'boolean' || typeof raw === 'number') return undefined;
+  try {
+    return parseChannels(raw);
+  } catch (err) {
+    if (err instanceof ChannelSpecError) throw new ConfigError(`--channels: ${err.message}`);
+    throw err;
+  }
 }
 
 function parseHost(raw: Raw): string | undefined {
@@ -235,6 +251,15 @@ export const OPTIONS = [
     help: 'frames from one keyframe (IDR) to the next',
     default: 30,
     parse: int(1, 600),
+  }),
+  option({
+    key: 'channels',
+    flag: 'channels',
+    expect: 'channel specs like 1920x1080@30,1280x720@30,640x640@15:rgb',
+    help: 'several streams from the one camera: WxH@FPS[:h264|rgb|nv12][:bitrate=KBPS][:gop=N][:shm=BYTES][:slots=N], comma-separated; channel 0 is what v1.0 clients get',
+    default: undefined,
+    shown: '(one: --width x --height @ --fps)',
+    parse: parseChannelsOption,
   }),
   option({
     key: 'host',
@@ -413,14 +438,29 @@ function setOption(
   raw: Raw,
   from: string,
 ): void {
-  const value = o.parse(raw);
+  let value: unknown;
+  try {
+    value = o.parse(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${err.message}${from}`);
+    throw err;
+  }
   if (value === undefined) {
     throw new ConfigError(`--${o.flag} must be ${o.expect}, got ${describe(raw)}${from}`);
   }
   config[o.key] = value;
 }
 
-function checkConsistency(config: StreamerConfig): StreamerConfig {
+/** `given`: the options set by the caller (not defaults), for the checks that depend on it. */
+function checkConsistency(config: StreamerConfig, given: ReadonlySet<string>): StreamerConfig {
+  if (config.channels !== undefined) {
+    const clash = (['width', 'height', 'fps'] as const).find((k) => given.has(k));
+    if (clash) {
+      throw new ConfigError(
+        `--${clash} and --channels both set the size or rate: give them in --channels only (e.g. --channels ${config.width}x${config.height}@${config.fps ?? CAMERA_DEFAULTS.fps})`,
+      );
+    }
+  }
   if (config.gopCacheBytes > config.clientBufferBytes) {
     throw new ConfigError(
       `--gop-cache-bytes (${config.gopCacheBytes}) must not exceed --client-buffer-bytes (${config.clientBufferBytes}): a late joiner would start over its own limit`,
@@ -435,10 +475,18 @@ function checkConsistency(config: StreamerConfig): StreamerConfig {
  */
 export function resolveConfig(partial: Partial<StreamerConfig> = {}): StreamerConfig {
   const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  const given = new Set<string>();
   for (const [key, value] of Object.entries(partial)) {
     const o = OPTIONS.find((x) => x.key === key);
     if (!o) throw new ConfigError(`unknown option ${JSON.stringify(key)}`);
     if (value === undefined) continue;
+    // A resolved config handed back in carries every key: only a non-default value was chosen.
+    if (value !== o.default) given.add(key);
+    if (key === 'channels' && Array.isArray(value) && value.every((v) => typeof v === 'object')) {
+      // Already parsed (a resolved config handed back in): checked through the same grammar.
+      setOption(config, o, (value as ChannelRequest[]).map(formatChannel), '');
+      continue;
+    }
     if (value === null) {
       // null is how the API says "none" for the optional features.
       if (o.default !== null && key !== 'shmName') {
@@ -449,7 +497,7 @@ export function resolveConfig(partial: Partial<StreamerConfig> = {}): StreamerCo
     }
     setOption(config, o, value as Raw, '');
   }
-  return checkConsistency(config as unknown as StreamerConfig);
+  return checkConsistency(config as unknown as StreamerConfig, given);
 }
 
 export type CliResult =
@@ -510,6 +558,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
   if (values.version) return { kind: 'version' };
 
   const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  const given = new Set<string>();
   const configPath = (values.config as string | undefined) ?? env.CAM_CONFIG;
   if (configPath !== undefined) {
     const file = readConfigFile(configPath);
@@ -520,17 +569,24 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
         throw new ConfigError(`--${o.flag} must be ${o.expect}, got ${JSON.stringify(raw)}`);
       }
       setOption(config, o, raw, ` (from ${configPath})`);
+      given.add(o.key);
     }
   }
   for (const o of cliOptions) {
     const raw = env[o.env];
-    if (raw !== undefined && raw !== '') setOption(config, o, raw, ` (from ${o.env})`);
+    if (raw !== undefined && raw !== '') {
+      setOption(config, o, raw, ` (from ${o.env})`);
+      given.add(o.key);
+    }
   }
   for (const o of cliOptions) {
     const raw = values[o.flag];
-    if (raw !== undefined) setOption(config, o, raw, '');
+    if (raw !== undefined) {
+      setOption(config, o, raw, '');
+      given.add(o.key);
+    }
   }
-  return { kind: 'run', config: checkConsistency(config as unknown as StreamerConfig) };
+  return { kind: 'run', config: checkConsistency(config as unknown as StreamerConfig, given) };
 }
 
 function cliParseMessage(err: Error & { code?: string }): string {

@@ -7,8 +7,9 @@ import { encodeMessage, findParameterSets, parseSps, type SpsInfo } from '@cam/p
 import { type Camera, type CameraInfo, type EncodedFrame, openCamera } from '@cam/sdk-native';
 import { type ShmError, ShmWriter } from '@cam/shm';
 import { decideUpgrade } from './access';
+import { resolveChannels } from './channels';
 import { chooseServer } from './choose-server';
-import { resolveConfig, type StreamerConfig } from './config';
+import { ConfigError, resolveConfig, type StreamerConfig } from './config';
 import { Fanout, type Peer } from './fanout';
 import { chooseJoin, type JoinPolicy } from './join';
 import { createLogger, type Logger } from './log';
@@ -120,15 +121,26 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     const startServer = await chooseServer(config.server, log);
     const viewer = loadViewer();
     if (!viewer.ok) log.warn('viewer unavailable; / answers 503', { reason: viewer.reason });
+    const channels = resolveChannels(config.channels, {
+      width: config.width,
+      height: config.height,
+      fps: config.fps,
+      bitrateKbps: config.bitrate,
+      gop: config.gop,
+    });
+    const [channel0] = channels;
+    if (!channel0 || channels.length > 1) {
+      throw new ConfigError('--channels: more than one channel is not served yet; give one');
+    }
     try {
       this.camera = await openCamera({
         source: config.source,
-        width: config.width,
-        height: config.height,
+        width: channel0.width,
+        height: channel0.height,
         // Only when set: without it a file replays at its own rate. camera.info.fps says which.
-        ...(config.fps === undefined ? {} : { fps: config.fps }),
-        bitrateKbps: config.bitrate,
-        gop: config.gop,
+        ...(channel0.fps === 0 ? {} : { fps: channel0.fps }),
+        bitrateKbps: channel0.bitrateKbps,
+        gop: channel0.gop,
       });
       const camera = this.camera;
       this.join = chooseJoin(config.join, camera.info);

@@ -12,6 +12,7 @@
  * | `BAD_NAL_HEADER` | a NAL header has its forbidden_zero_bit set |
  * | `BAD_NAL_TYPE` | a NAL type outside 0..31 is named |
  * | `BAD_SPS` | an SPS is not an SPS, is truncated, or holds a value the H.264 spec forbids |
+ * | `BAD_CHANNEL` | a v1.1 channel id is not an integer 0..255 |
  */
 export type ProtocolErrorCode =
   | 'SHORT_MESSAGE'
@@ -22,7 +23,8 @@ export type ProtocolErrorCode =
   | 'TRUNCATED_NAL'
   | 'BAD_NAL_HEADER'
   | 'BAD_NAL_TYPE'
-  | 'BAD_SPS';
+  | 'BAD_SPS'
+  | 'BAD_CHANNEL';
 
 /** The one error type this package throws for malformed input; `code` says which kind. */
 export class ProtocolError extends Error {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../test/error-code';
 import {
+  decodeChannelMessage,
   decodeMessage,
+  encodeChannelMessage,
+  encodeChannelMessageInPlace,
   encodeMessage,
   encodeMessageInPlace,
   TIMESTAMP_TRAILER_BYTES,
@@ -120,5 +123,44 @@ describe('decodeMessage', () => {
     msg.set(AU);
     new DataView(msg.buffer).setBigUint64(AU.length, value, true);
     expect(codeOf(() => decodeMessage(msg))).toBe('TIMESTAMP_RANGE');
+  });
+});
+
+describe('v1.1 framing', () => {
+  it('puts the channel id first and the u64 LE trailer last', () => {
+    const msg = encodeChannelMessage(2, AU, 0x0102_0304_0506);
+    expect(msg[0]).toBe(2);
+    expect([...msg.subarray(1, 1 + AU.length)]).toEqual([...AU]);
+    const view = new DataView(msg.buffer, msg.byteOffset + 1 + AU.length, 8);
+    expect(view.getBigUint64(0, true)).toBe(BigInt(0x0102_0304_0506));
+    expect(decodeChannelMessage(msg)).toEqual({
+      channel: 2,
+      accessUnit: AU,
+      timestampMs: 0x0102_0304_0506,
+    });
+  });
+
+  it('frames in place around an AU at offset 1; the v1.0 message is the same bytes from 1', () => {
+    const buffer = new Uint8Array(1 + AU.length + 8 + 4);
+    buffer.set(AU, 1);
+    const msg = encodeChannelMessageInPlace(buffer, 7, AU.length, 42);
+    expect(msg.buffer).toBe(buffer.buffer);
+    expect(msg.length).toBe(1 + AU.length + 8);
+    expect(decodeMessage(msg.subarray(1))).toEqual({ accessUnit: AU, timestampMs: 42 });
+    expect(codeOf(() => encodeChannelMessageInPlace(new Uint8Array(8), 0, AU.length, 1))).toBe(
+      'BUFFER_TOO_SMALL',
+    );
+  });
+
+  it.each([-1, 256, 1.5, Number.NaN])('rejects channel %s with BAD_CHANNEL', (c) => {
+    expect(codeOf(() => encodeChannelMessage(c, AU, 1))).toBe('BAD_CHANNEL');
+    expect(codeOf(() => encodeChannelMessageInPlace(new Uint8Array(64), c, 4, 1))).toBe(
+      'BAD_CHANNEL',
+    );
+  });
+
+  it('a message with no AU between id and trailer is SHORT_MESSAGE', () => {
+    expect(codeOf(() => decodeChannelMessage(new Uint8Array(9)))).toBe('SHORT_MESSAGE');
+    expect(codeOf(() => decodeChannelMessage(new Uint8Array(0)))).toBe('SHORT_MESSAGE');
   });
 });

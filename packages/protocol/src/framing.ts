@@ -102,3 +102,91 @@ export function decodeMessage(msg: Uint8Array): { accessUnit: Uint8Array; timest
   }
   return { accessUnit: msg.subarray(0, auLength), timestampMs: high * TWO_POW_32 + lowTop + low };
 }
+
+// ---- v1.1 framing (the seed's channels): [1-byte channel id][access unit][u64 LE ms] --------
+
+/** Bytes of the channel id that starts every v1.1 message. */
+export const CHANNEL_ID_BYTES = 1;
+/** The largest channel id one byte carries. */
+export const MAX_CHANNEL_ID = 255;
+
+function checkChannel(channel: number): void {
+  if (!Number.isInteger(channel) || channel < 0 || channel > MAX_CHANNEL_ID) {
+    throw new ProtocolError(
+      'BAD_CHANNEL',
+      `channel id ${channel} is not an integer in 0..${MAX_CHANNEL_ID} (one byte)`,
+    );
+  }
+}
+
+/**
+ * Frames one access unit as a v1.1 message `channel ‖ AU ‖ u64 LE timestampMs` in a new buffer.
+ * When the AU already sits in a buffer with a spare byte before it and 8 after, use
+ * `encodeChannelMessageInPlace`.
+ */
+export function encodeChannelMessage(
+  channel: number,
+  accessUnit: Uint8Array,
+  timestampMs: number,
+): Uint8Array {
+  checkChannel(channel);
+  if (accessUnit.length === 0) {
+    throw new ProtocolError('EMPTY_ACCESS_UNIT', 'cannot encode an access unit of 0 bytes');
+  }
+  checkTimestamp(timestampMs);
+  const message = new Uint8Array(CHANNEL_ID_BYTES + accessUnit.length + TIMESTAMP_TRAILER_BYTES);
+  message[0] = channel;
+  message.set(accessUnit, CHANNEL_ID_BYTES);
+  writeTrailer(message, CHANNEL_ID_BYTES + accessUnit.length, timestampMs);
+  return message;
+}
+
+/**
+ * Frames an access unit that sits at `buffer[1, 1 + auLength)` without copying it: writes the
+ * channel id at 0 and the trailer after the AU, and returns the view of the v1.1 message. Its
+ * `subarray(1)` is the same access unit in the v1.0 framing, so one buffer serves both.
+ */
+export function encodeChannelMessageInPlace(
+  buffer: Uint8Array,
+  channel: number,
+  auLength: number,
+  timestampMs: number,
+): Uint8Array {
+  checkChannel(channel);
+  if (!Number.isSafeInteger(auLength) || auLength < 1) {
+    throw new ProtocolError(
+      'EMPTY_ACCESS_UNIT',
+      `access unit length ${auLength} is not a positive integer`,
+    );
+  }
+  const messageLength = CHANNEL_ID_BYTES + auLength + TIMESTAMP_TRAILER_BYTES;
+  if (buffer.length < messageLength) {
+    throw new ProtocolError(
+      'BUFFER_TOO_SMALL',
+      `buffer of ${buffer.length} bytes has no room for a channel id, a ${auLength}-byte access unit and its ${TIMESTAMP_TRAILER_BYTES}-byte trailer`,
+    );
+  }
+  checkTimestamp(timestampMs);
+  buffer[0] = channel;
+  writeTrailer(buffer, CHANNEL_ID_BYTES + auLength, timestampMs);
+  return buffer.length === messageLength ? buffer : buffer.subarray(0, messageLength);
+}
+
+/**
+ * Splits a v1.1 message into its channel id, access unit (a view of `msg`) and capture time.
+ * The same errors as decodeMessage for what follows the channel byte.
+ */
+export function decodeChannelMessage(msg: Uint8Array): {
+  channel: number;
+  accessUnit: Uint8Array;
+  timestampMs: number;
+} {
+  if (msg.length < CHANNEL_ID_BYTES + 1 + TIMESTAMP_TRAILER_BYTES) {
+    throw new ProtocolError(
+      'SHORT_MESSAGE',
+      `v1.1 message of ${msg.length} bytes has no access unit between its channel id and its ${TIMESTAMP_TRAILER_BYTES}-byte timestamp trailer`,
+    );
+  }
+  const { accessUnit, timestampMs } = decodeMessage(msg.subarray(CHANNEL_ID_BYTES));
+  return { channel: msg[0] as number, accessUnit, timestampMs };
+}

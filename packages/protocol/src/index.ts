@@ -7,9 +7,14 @@ export {
 } from './annexb';
 export { ProtocolError, type ProtocolErrorCode } from './errors';
 export {
+  CHANNEL_ID_BYTES,
+  decodeChannelMessage,
   decodeMessage,
+  encodeChannelMessage,
+  encodeChannelMessageInPlace,
   encodeMessage,
   encodeMessageInPlace,
+  MAX_CHANNEL_ID,
   TIMESTAMP_TRAILER_BYTES,
 } from './framing';
 export { codecString, parseSps, type SpsInfo } from './sps';

@@ -3,12 +3,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CHANNEL_ID_BYTES,
   codecString,
+  decodeChannelMessage,
   decodeMessage,
+  encodeChannelMessage,
+  encodeChannelMessageInPlace,
   encodeMessage,
   encodeMessageInPlace,
   findParameterSets,
   isKeyframe,
+  MAX_CHANNEL_ID,
   ProtocolError,
   parseSps,
   splitNalUnits,
@@ -74,6 +79,93 @@ describe('framing', () => {
           expect(Number.isSafeInteger(timestampMs) && timestampMs >= 0).toBe(true);
           expect(accessUnit.length).toBe(msg.length - TIMESTAMP_TRAILER_BYTES);
         });
+      }),
+      RUNS,
+    );
+  });
+});
+
+const channel = fc.integer({ min: 0, max: MAX_CHANNEL_ID });
+
+describe('v1.1 framing (channel id first)', () => {
+  it('decodeChannelMessage(encodeChannelMessage(ch, au, t)) gives back ch, au and t', () => {
+    fc.assert(
+      fc.property(
+        channel,
+        fc.uint8Array({ minLength: 1, maxLength: 300 }),
+        timestamp,
+        (c, au, t) => {
+          const msg = encodeChannelMessage(c, au, t);
+          expect(msg.length).toBe(CHANNEL_ID_BYTES + au.length + TIMESTAMP_TRAILER_BYTES);
+          expect(decodeChannelMessage(msg)).toEqual({ channel: c, accessUnit: au, timestampMs: t });
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('a v1.1 message without its first byte is the v1.0 message of the same frame', () => {
+    fc.assert(
+      fc.property(
+        channel,
+        fc.uint8Array({ minLength: 1, maxLength: 300 }),
+        timestamp,
+        (c, au, t) => {
+          expect(encodeChannelMessage(c, au, t).subarray(CHANNEL_ID_BYTES)).toEqual(
+            encodeMessage(au, t),
+          );
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('encodeChannelMessageInPlace writes only the id and the trailer, and decodes back', () => {
+    fc.assert(
+      fc.property(
+        channel,
+        fc.uint8Array({ minLength: 1, maxLength: 300 }),
+        fc.nat(40),
+        timestamp,
+        (c, au, spare, t) => {
+          const buffer = new Uint8Array(1 + au.length + TIMESTAMP_TRAILER_BYTES + spare).fill(0xaa);
+          buffer.set(au, 1);
+          const msg = encodeChannelMessageInPlace(buffer, c, au.length, t);
+          expect(msg.buffer).toBe(buffer.buffer);
+          expect(decodeChannelMessage(msg)).toEqual({ channel: c, accessUnit: au, timestampMs: t });
+          expect(decodeMessage(msg.subarray(1))).toEqual({ accessUnit: au, timestampMs: t });
+          expect(buffer.subarray(msg.length).every((b) => b === 0xaa)).toBe(true);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('decodeChannelMessage on any bytes returns a byte id and a safe integer or throws ProtocolError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (msg) => {
+        onlyProtocolErrors(() => {
+          const decoded = decodeChannelMessage(msg);
+          expect(decoded.channel).toBe(msg[0]);
+          expect(Number.isSafeInteger(decoded.timestampMs) && decoded.timestampMs >= 0).toBe(true);
+          expect(decoded.accessUnit.length).toBe(msg.length - 1 - TIMESTAMP_TRAILER_BYTES);
+        });
+      }),
+      RUNS,
+    );
+  });
+
+  it('any channel id outside 0..255 or not an integer is BAD_CHANNEL', () => {
+    const bad = fc.oneof(
+      fc.integer({ max: -1 }),
+      fc.integer({ min: MAX_CHANNEL_ID + 1 }),
+      fc.double({ noInteger: true }),
+    );
+    fc.assert(
+      fc.property(bad, (c) => {
+        expect(() => encodeChannelMessage(c, Uint8Array.of(1), 1)).toThrow(
+          expect.objectContaining({ code: 'BAD_CHANNEL' }),
+        );
       }),
       RUNS,
     );
