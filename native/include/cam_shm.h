@@ -55,7 +55,11 @@ extern "C" {
 #define CAM_SHM_STATE_CLOSED 1u       /* cam_shm_header.state: the writer exited cleanly */
 #define CAM_SHM_DEFAULT_TOTAL_BYTES (16u * 1024u * 1024u)
 #define CAM_SHM_DEFAULT_SLOTS 32u
+#define CAM_SHM_MIN_SLOTS 2u           /* what a writer accepts: slot_count in MIN..MAX */
+#define CAM_SHM_MAX_SLOTS 65536u
 #define CAM_SHM_NAME_MAX 200u
+/* What cam_shm_path accepts, as every error message says it. */
+#define CAM_SHM_NAME_RULE "invalid name: want '/' then 1-200 of [A-Za-z0-9._-], not starting with '.'"
 
 typedef struct cam_shm_header {
   /* line 0: identity, written before the segment becomes visible under its name, then constant */
@@ -270,8 +274,7 @@ static inline int cam_shm_reader_open(cam_shm_reader *r, const char *name, char 
   struct stat st;
   memset(r, 0, sizeof *r);
   if (cam_shm_path(name, path, sizeof path) != CAM_SHM_OK)
-    return cam_shm_fail(err, err_len, CAM_SHM_INVALID, "open", name,
-                        "invalid name: want '/' then 1-200 of [A-Za-z0-9._-]");
+    return cam_shm_fail(err, err_len, CAM_SHM_INVALID, "open", name, CAM_SHM_NAME_RULE);
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return cam_shm_fail_errno(err, err_len, "open", name, errno);
   if (fstat(fd, &st) != 0) {

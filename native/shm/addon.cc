@@ -5,6 +5,7 @@
 
 #include <climits>
 #include <condition_variable>
+#include <cstring>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -330,6 +331,8 @@ Napi::Object Layout(Napi::Env env) {
   o.Set("codecBytes", CAM_SHM_CODEC_BYTES);
   o.Set("defaultTotalBytes", CAM_SHM_DEFAULT_TOTAL_BYTES);
   o.Set("defaultSlots", CAM_SHM_DEFAULT_SLOTS);
+  o.Set("minSlots", CAM_SHM_MIN_SLOTS);
+  o.Set("maxSlots", CAM_SHM_MAX_SLOTS);
   o.Set("flagKeyframe", CAM_SHM_FLAG_KEYFRAME);
   o.Set("stateClosed", CAM_SHM_STATE_CLOSED);
   Napi::Object h = Napi::Object::New(env);
@@ -370,7 +373,19 @@ Napi::Object Layout(Napi::Env env) {
   return o;
 }
 
+// nameProblem(name): null when cam_shm_path accepts the name, else why not (CAM_SHM_NAME_RULE).
+Napi::Value NameProblem(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return Napi::String::New(env, "not a string");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  char path[CAM_SHM_NAME_MAX + 16];
+  bool ok = name.size() == strlen(name.c_str()) &&
+            cam_shm_path(name.c_str(), path, sizeof path) == CAM_SHM_OK;
+  return ok ? env.Null() : Napi::String::New(env, CAM_SHM_NAME_RULE);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("nameProblem", Napi::Function::New(env, NameProblem));
   exports.Set("Writer", Writer::Init(env));
   exports.Set("Reader", Reader::Init(env));
   exports.Set("layout", Layout(env));

@@ -39,18 +39,18 @@ int cam_shm_writer_create(cam_shm_writer *w, const char *name, uint64_t total_by
   memset(w, 0, sizeof *w);
   w->fd = -1;
   if (cam_shm_path(name, path, sizeof path) != CAM_SHM_OK)
-    return cam_shm_fail(err, err_len, CAM_SHM_INVALID, "create", name,
-                        "invalid name: want '/' then 1-200 of [A-Za-z0-9._-]");
+    return cam_shm_fail(err, err_len, CAM_SHM_INVALID, "create", name, CAM_SHM_NAME_RULE);
   uint64_t data_offset = round_up(CAM_SHM_HEADER_BYTES + (uint64_t)slot_count * 64u, CAM_SHM_PAGE);
   total_bytes = round_up(total_bytes, CAM_SHM_PAGE);
-  uint64_t slot_bytes = slot_count >= 2 && total_bytes > data_offset
+  uint64_t slot_bytes = slot_count >= CAM_SHM_MIN_SLOTS && total_bytes > data_offset
                             ? (total_bytes - data_offset) / slot_count / 64u * 64u
                             : 0;
-  if (slot_count < 2 || slot_count > 65536 || slot_bytes < 64 || slot_bytes > UINT32_MAX) {
+  if (slot_count < CAM_SHM_MIN_SLOTS || slot_count > CAM_SHM_MAX_SLOTS || slot_bytes < 64 ||
+      slot_bytes > UINT32_MAX) {
     char reason[160];
     snprintf(reason, sizeof reason,
-             "cannot fit %u slots in %llu bytes (need 2..65536 slots of 64 B..4 GiB each)",
-             slot_count, (unsigned long long)total_bytes);
+             "cannot fit %u slots in %llu bytes (need %u..%u slots of 64 B..4 GiB each)",
+             slot_count, (unsigned long long)total_bytes, CAM_SHM_MIN_SLOTS, CAM_SHM_MAX_SLOTS);
     return cam_shm_fail(err, err_len, CAM_SHM_INVALID, "create", name, reason);
   }
 

@@ -1,6 +1,6 @@
 // `cam-streamer`: parses flags > CAM_* env > --config file, runs the streamer until SIGINT or
 // SIGTERM, then shuts down cleanly (clients closed with 1001, shm unlinked) and exits 0.
-import { ConfigError, helpText, parseCli } from './config';
+import { ConfigError, flagOf, helpText, parseCli } from './config';
 import { createLogger } from './log';
 import { startStreamer, VERSION } from './streamer';
 
@@ -32,9 +32,7 @@ async function main(): Promise<void> {
     streamer = await startStreamer(config, { log });
   } catch (err) {
     const e = err as Error & { code?: string; parameter?: string };
-    const what = e.parameter
-      ? `--${e.parameter === 'bitrateKbps' ? 'bitrate' : e.parameter}: `
-      : '';
+    const what = e.parameter ? `${flagOf(e.parameter)}: ` : '';
     process.stderr.write(`cam-streamer: ${what}${e.message}${e.code ? ` (${e.code})` : ''}\n`);
     process.exit(1);
   }

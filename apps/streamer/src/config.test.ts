@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { shmLayout } from '@cam/shm';
 import { describe, expect, it } from 'vitest';
 import { parseChannels } from './channels';
-import { ConfigError, DEFAULT_CONFIG, helpText, OPTIONS, parseCli, resolveConfig } from './config';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  expectOf,
+  helpText,
+  OPTIONS,
+  parseCli,
+  resolveConfig,
+} from './config';
 
 const dir = mkdtempSync(join(tmpdir(), 'cam-config-'));
 function configFile(content: unknown): string {
@@ -40,7 +48,7 @@ const CASES: Record<string, { good: string; value: unknown; bad: string[] }> = {
   height: { good: '480', value: 480, bad: ['-2', '4098', 'x'] },
   fps: { good: '25', value: 25, bad: ['abc', '0', '121', '2.5'] },
   bitrate: { good: '1500', value: 1500, bad: ['fast', '10', '100001'] },
-  gop: { good: '60', value: 60, bad: ['0', '601', 'g'] },
+  gop: { good: '60', value: 60, bad: ['0', '3601', 'g'] },
   // Bad specs have their own one-line messages (channels.test.ts, and below).
   channels: {
     good: '640x480@30,320x320@15:rgb',
@@ -52,7 +60,7 @@ const CASES: Record<string, { good: string; value: unknown; bad: string[] }> = {
   },
   host: { good: '127.0.0.1', value: '127.0.0.1', bad: ['bad host', '-x'] },
   port: { good: '0', value: 0, bad: ['65536', '-1', 'http'] },
-  'shm-name': { good: 'none', value: null, bad: ['video', '/a/b', '/'] },
+  'shm-name': { good: 'none', value: null, bad: ['video', '/a/b', '/', '/video:stream'] },
   'shm-group': { good: 'video', value: 'video', bad: ['two words', '-1', '4294967295', 'a:b'] },
   'shm-bytes': { good: '4m', value: 4 * 1024 * 1024, bad: ['4MiB', '1.5m', '63k', '1025m', '-1'] },
   'shm-slots': { good: '16', value: 16, bad: ['1', '65537', 'many', '16k'] },
@@ -104,7 +112,7 @@ describe('parseCli', () => {
       expect(run(['--config', configFile({ [flag]: c.good })])[o.key]).toEqual(c.value);
       for (const bad of c.bad) {
         const message = errorOf([`--${flag}=${bad}`]);
-        expect(message).toBe(`--${flag} must be ${o.expect}, got ${JSON.stringify(bad)}`);
+        expect(message).toBe(`--${flag} must be ${expectOf(o)}, got ${JSON.stringify(bad)}`);
         expect(message).not.toContain('\n');
         expect(errorOf([], { [o.env]: bad })).toBe(`${message} (from ${o.env})`);
         const file = configFile({ [flag]: bad });
@@ -159,7 +167,7 @@ describe('parseCli', () => {
     const file = configFile({ fps: 10, width: 320, height: 240, gop: 12 });
     const env = { CAM_FPS: '20', CAM_WIDTH: '640', CAM_CONFIG: file };
     const config = run(['--fps', '25'], env);
-    expect(config).toMatchObject({ fps: 25, width: 640, height: 240, gop: 12, bitrate: 4000 });
+    expect(config).toMatchObject({ fps: 25, width: 640, height: 240, gop: 12, bitrateKbps: 4000 });
     const shmFile = configFile({ 'shm-bytes': '2m', 'shm-slots': 4 });
     const shmEnv = { CAM_SHM_BYTES: '3m', CAM_SHM_SLOTS: '6', CAM_CONFIG: shmFile };
     expect(run(['--shm-slots', '8'], shmEnv)).toMatchObject({
@@ -197,7 +205,7 @@ describe('parseCli', () => {
     );
     // --bitrate and --gop are the defaults channels scale from: allowed.
     expect(run(['--channels', '640x480@30', '--bitrate', '900', '--gop', '15'])).toMatchObject({
-      bitrate: 900,
+      bitrateKbps: 900,
       gop: 15,
     });
     const config = resolveConfig({ channels: parseChannels('640x480@30,64x64@5:nv12') });

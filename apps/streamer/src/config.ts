@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { CAMERA_DEFAULTS } from '@cam/sdk-native';
+import { CAMERA_DEFAULTS, CAMERA_LIMITS, parseSource, SOURCE_FORMS } from '@cam/sdk-native';
+import { shmLayout, shmNameProblem } from '@cam/shm';
 import { type ChannelRequest, ChannelSpecError, formatChannel, parseChannels } from './channels';
 import type { JoinSetting } from './join';
 
@@ -21,8 +22,8 @@ export interface StreamerConfig {
    * The rate actually used is the camera's `info.fps`.
    */
   fps: number | undefined;
-  /** Encoder bitrate, kbit/s (channel 0's; other channels' default scales from it). */
-  bitrate: number;
+  /** Encoder bitrate, kbit/s (flag --bitrate; channel 0's, other channels' default scales from it). */
+  bitrateKbps: number;
   /** Frames from one IDR to the next. */
   gop: number;
   /**
@@ -80,8 +81,11 @@ interface Option<K extends keyof StreamerConfig> {
   /** Long flag without dashes; also the key in the --config JSON file. */
   flag: string;
   env: string;
-  /** What the value must be, completing "--flag must be ...". */
-  expect: string;
+  /**
+   * What the value must be, completing "--flag must be ...". A function where the fact lives in
+   * a package loaded only when the flag is used (@cam/shm's slot limits): see expectOf().
+   */
+  expect: string | (() => string);
   help: string;
   default: StreamerConfig[K];
   /** The default as --help and the README show it, when the camera decides it (fps). */
@@ -114,12 +118,26 @@ function oneOf<T extends string>(...values: T[]) {
     values.includes(String(raw) as T) ? (String(raw) as T) : undefined;
 }
 
-function parseSource(raw: Raw): string | undefined {
+/** A source as @cam/sdk-native's parseSource accepts it (its grammar is the one). */
+function parseSourceValue(raw: Raw): string | undefined {
   const s = String(raw);
-  if (s === 'auto' || s === 'test' || s === 'sophgo') return s;
-  if (/^file:.+/.test(s)) return s;
-  if (/^v4l2:\/dev\/\S+$/.test(s)) return s;
-  return undefined;
+  try {
+    parseSource(s);
+    return s;
+  } catch {
+    return undefined; // the caller's message names the flag and the accepted forms
+  }
+}
+
+/** A camera option's range from @cam/sdk-native's CAMERA_LIMITS. */
+function cameraInt(name: keyof typeof CAMERA_LIMITS) {
+  const [min, max] = CAMERA_LIMITS[name];
+  return name === 'width' || name === 'height' ? evenInt(min, max) : int(min, max);
+}
+
+function cameraRange(name: keyof typeof CAMERA_LIMITS): string {
+  const [min, max] = CAMERA_LIMITS[name];
+  return `${min}..${max}`;
 }
 
 function parseChannelsOption(raw: Raw): ChannelRequest[] | undefined {
@@ -140,7 +158,13 @@ function parseHost(raw: Raw): string | undefined {
 function parseShmName(raw: Raw): string | null | undefined {
   const s = String(raw);
   if (s === 'none') return null;
-  return /^\/[^/\0\s]{1,250}$/.test(s) ? s : undefined;
+  return shmNameProblem(s) === null ? s : undefined; // @cam/shm's rule (cam_shm.h) is the one
+}
+
+/** The ring's slot count, within what @cam/shm's writer accepts (cam_shm.h). */
+function parseShmSlots(raw: Raw): number | undefined {
+  const { minSlots, maxSlots } = shmLayout();
+  return int(minSlots, maxSlots)(raw);
 }
 
 function parseGroup(raw: Raw): string | number | undefined {
@@ -206,51 +230,51 @@ export const OPTIONS = [
   option({
     key: 'source',
     flag: 'source',
-    expect: 'one of auto, test, file:PATH, v4l2:/dev/videoN, sophgo',
+    expect: `one of ${SOURCE_FORMS}`,
     help: 'camera: auto = device SDK if built in, else a working V4L2 camera, else test pattern',
     default: 'auto',
-    parse: parseSource,
+    parse: parseSourceValue,
   }),
   option({
     key: 'width',
     flag: 'width',
-    expect: 'an even integer 16..4096',
+    expect: `an even integer ${cameraRange('width')}`,
     help: 'frame width in pixels',
-    default: 1920,
-    parse: evenInt(16, 4096),
+    default: CAMERA_DEFAULTS.width,
+    parse: cameraInt('width'),
   }),
   option({
     key: 'height',
     flag: 'height',
-    expect: 'an even integer 16..4096',
+    expect: `an even integer ${cameraRange('height')}`,
     help: 'frame height in pixels',
-    default: 1080,
-    parse: evenInt(16, 4096),
+    default: CAMERA_DEFAULTS.height,
+    parse: cameraInt('height'),
   }),
   option({
     key: 'fps',
     flag: 'fps',
-    expect: 'an integer 1..120',
+    expect: `an integer ${cameraRange('fps')}`,
     help: "frames per second; a file: source uses the recording's own rate unless set",
     default: undefined,
     shown: String(CAMERA_DEFAULTS.fps),
-    parse: int(1, 120),
+    parse: cameraInt('fps'),
   }),
   option({
-    key: 'bitrate',
+    key: 'bitrateKbps',
     flag: 'bitrate',
-    expect: 'an integer 64..100000 (kbit/s)',
+    expect: `an integer ${cameraRange('bitrateKbps')} (kbit/s)`,
     help: 'encoder bitrate, kbit/s',
-    default: 4000,
-    parse: int(64, 100_000),
+    default: CAMERA_DEFAULTS.bitrateKbps,
+    parse: cameraInt('bitrateKbps'),
   }),
   option({
     key: 'gop',
     flag: 'gop',
-    expect: 'an integer 1..600',
+    expect: `an integer ${cameraRange('gop')}`,
     help: 'frames from one keyframe (IDR) to the next',
-    default: 30,
-    parse: int(1, 600),
+    default: CAMERA_DEFAULTS.gop,
+    parse: cameraInt('gop'),
   }),
   option({
     key: 'channels',
@@ -305,12 +329,11 @@ export const OPTIONS = [
   option({
     key: 'shmSlots',
     flag: 'shm-slots',
-    // 2..65536 is what cam_shm_writer_create accepts; @cam/shm exports no constant for it.
-    expect: 'an integer 2..65536',
+    expect: () => `an integer ${shmLayout().minSlots}..${shmLayout().maxSlots}`,
     help: 'frames the ring holds; a reader a whole ring behind loses frames',
     default: undefined,
     shown: '(@cam/shm: 32)',
-    parse: int(2, 65_536),
+    parse: parseShmSlots,
   }),
   option({
     key: 'token',
@@ -424,12 +447,25 @@ export const OPTIONS = [
   }),
 ];
 
+/**
+ * The flag to blame for an error's `parameter`: a config key (e.g. `bitrateKbps`, as
+ * @cam/sdk-native names its options) maps to its flag (`--bitrate`); a flag name stays itself.
+ */
+export function flagOf(parameter: string): string {
+  return `--${OPTIONS.find((o) => o.key === parameter)?.flag ?? parameter}`;
+}
+
 export const DEFAULT_CONFIG: StreamerConfig = Object.fromEntries(
   OPTIONS.map((o) => [o.key, o.default]),
 ) as unknown as StreamerConfig;
 
 function describe(raw: Raw): string {
   return JSON.stringify(Array.isArray(raw) ? raw.join(',') : raw);
+}
+
+/** An option's "must be ..." text. */
+export function expectOf(o: { expect: string | (() => string) }): string {
+  return typeof o.expect === 'function' ? o.expect() : o.expect;
 }
 
 function setOption(
@@ -446,7 +482,7 @@ function setOption(
     throw err;
   }
   if (value === undefined) {
-    throw new ConfigError(`--${o.flag} must be ${o.expect}, got ${describe(raw)}${from}`);
+    throw new ConfigError(`--${o.flag} must be ${expectOf(o)}, got ${describe(raw)}${from}`);
   }
   config[o.key] = value;
 }
@@ -490,7 +526,7 @@ export function resolveConfig(partial: Partial<StreamerConfig> = {}): StreamerCo
     if (value === null) {
       // null is how the API says "none" for the optional features.
       if (o.default !== null && key !== 'shmName') {
-        throw new ConfigError(`--${o.flag} must be ${o.expect}, got null`);
+        throw new ConfigError(`--${o.flag} must be ${expectOf(o)}, got null`);
       }
       config[key] = null;
       continue;
@@ -566,7 +602,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
       const o = cliOptions.find((x) => x.flag === name);
       if (!o) throw new ConfigError(`--config ${configPath}: unknown key ${JSON.stringify(name)}`);
       if (!isRaw(raw)) {
-        throw new ConfigError(`--${o.flag} must be ${o.expect}, got ${JSON.stringify(raw)}`);
+        throw new ConfigError(`--${o.flag} must be ${expectOf(o)}, got ${JSON.stringify(raw)}`);
       }
       setOption(config, o, raw, ` (from ${configPath})`);
       given.add(o.key);

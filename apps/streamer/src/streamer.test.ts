@@ -13,7 +13,7 @@ it("emits 'frame' for each camera frame before handling it, as clients then rece
       width: 320,
       height: 240,
       fps: 30,
-      bitrate: 500,
+      bitrateKbps: 500,
       host: '127.0.0.1',
       port: 0,
       shmName: null,

@@ -401,6 +401,15 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   }
 }
 
+/** The flag(s) to blame for each ShmWriter.create option the streamer sets. */
+const SHM_OPTION_FLAGS: Record<string, string> = {
+  name: 'shm-name',
+  group: 'shm-group',
+  // The bytes are refused only as too few for the slots: either flag can fix it.
+  totalBytes: 'shm-bytes, --shm-slots',
+  slots: 'shm-slots',
+};
+
 /** The ring: mode 0600, or 0640 owned by `group` so its members may read it. */
 function createShm(
   name: string,
@@ -415,12 +424,10 @@ function createShm(
     });
   } catch (err) {
     // What a validated config can still get wrong: an unknown group, or slots that do not fit
-    // in the bytes. The CLI names the flag from `parameter`.
-    if ((err as ShmError).code === 'INVALID_ARGUMENT') {
-      const unknownGroup = /unknown group/.test((err as Error).message);
-      const parameter = unknownGroup ? 'shm-group' : 'shm-bytes, --shm-slots';
-      throw Object.assign(err as ShmError, { parameter });
-    }
+    // in the bytes. The CLI names the flag from `parameter`, here the option @cam/shm blames.
+    const option = (err as ShmError).option;
+    const parameter = option === undefined ? undefined : SHM_OPTION_FLAGS[option];
+    if (parameter !== undefined) throw Object.assign(err as ShmError, { parameter });
     throw err;
   }
 }

@@ -96,7 +96,7 @@ describe('cam-streamer CLI', () => {
       [['--fps', 'abc'], {}, 'cam-streamer: --fps must be an integer 1..120, got "abc"'],
       [['--width', '641'], {}, 'cam-streamer: --width must be an even integer 16..4096, got "641"'],
       [['--height', '0'], {}, 'cam-streamer: --height must be an even integer 16..4096, got "0"'],
-      [['--gop', '0'], {}, 'cam-streamer: --gop must be an integer 1..600, got "0"'],
+      [['--gop', '0'], {}, 'cam-streamer: --gop must be an integer 1..3600, got "0"'],
       [['--port', '70000'], {}, 'cam-streamer: --port must be an integer 0..65535, got "70000"'],
       [
         ['--source', 'webcam'],
@@ -143,7 +143,7 @@ describe('cam-streamer CLI', () => {
       [
         [],
         { CAM_GOP: 'x' },
-        'cam-streamer: --gop must be an integer 1..600, got "x" (from CAM_GOP)',
+        'cam-streamer: --gop must be an integer 1..3600, got "x" (from CAM_GOP)',
       ],
       [
         ['--config', file],

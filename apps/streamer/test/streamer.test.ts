@@ -22,7 +22,7 @@ async function start(impl: 'uws' | 'ws', config: Partial<StreamerConfig> = {}) {
       width: 320,
       height: 240,
       fps: 30,
-      bitrate: 500,
+      bitrateKbps: 500,
       gop: 30,
       host: '127.0.0.1',
       port: 0,

@@ -22,14 +22,22 @@ export const CAMERA_DEFAULTS = Object.freeze({
   gop: 30,
 });
 
-/** Accepted ranges (inclusive). Sizes must also be even: 4:2:0 chroma halves them. */
+/**
+ * Accepted ranges (inclusive), for every caller: the streamer's flags are checked against these
+ * too. Sizes must also be even: 4:2:0 chroma halves them. fps stops at 120 (no camera or encoder
+ * here goes faster; a recording claiming more is replayed at the default unless --fps is given);
+ * a GOP may be long (up to 2 min at 30 fps) because late joiners get an IDR on request.
+ */
 export const CAMERA_LIMITS = Object.freeze({
   width: [16, 4096],
   height: [16, 4096],
-  fps: [1, 240],
+  fps: [1, 120],
   bitrateKbps: [64, 100_000],
   gop: [1, 3600],
 } as const);
+
+/** The forms of a source, as every message lists them. */
+export const SOURCE_FORMS = 'auto, test, file:PATH, v4l2:/dev/videoN, sophgo';
 
 export type SourceSpec =
   | { kind: 'auto' }
@@ -69,12 +77,19 @@ export function parseSource(source: unknown): SourceSpec {
           },
         );
       }
+      if (kind === 'v4l2' && !path.startsWith('/')) {
+        throw new CameraError(
+          'INVALID_PARAMETER',
+          `source: '${source}' needs an absolute device path, like v4l2:/dev/video0`,
+          { parameter: 'source' },
+        );
+      }
       return { kind, path };
     }
   }
   throw new CameraError(
     'INVALID_PARAMETER',
-    `source: unknown source '${source}' (expected auto, test, file:PATH, v4l2:/dev/videoN or sophgo)`,
+    `source: unknown source '${source}' (expected one of ${SOURCE_FORMS})`,
     { parameter: 'source' },
   );
 }

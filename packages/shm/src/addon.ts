@@ -51,6 +51,9 @@ export interface ShmLayout {
   codecBytes: number;
   defaultTotalBytes: number;
   defaultSlots: number;
+  /** The slot counts a writer accepts (inclusive). */
+  minSlots: number;
+  maxSlots: number;
   flagKeyframe: number;
   stateClosed: number;
   header: Record<string, number>;
@@ -58,6 +61,8 @@ export interface ShmLayout {
 }
 
 export interface Addon {
+  /** null when the name is a valid segment name, else why not (from cam_shm.h). */
+  nameProblem(name: string): string | null;
   Writer: new (
     name: string,
     totalBytes: number,

@@ -34,14 +34,20 @@ export type ShmErrorCode =
   | 'NATIVE_UNAVAILABLE'
   | 'SYSTEM';
 
-/** The one error type this package throws; `code` says which kind. */
+/**
+ * The one error type this package throws; `code` says which kind, and for an
+ * `INVALID_ARGUMENT` of `ShmWriter.create`, `option` names the ShmWriterOptions field at fault
+ * (`group`, `totalBytes`, `slots`, ...), so a caller can blame its own flag for it.
+ */
 export class ShmError extends Error {
   readonly code: ShmErrorCode;
+  readonly option?: string;
 
-  constructor(code: ShmErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ShmErrorCode, message: string, options?: { cause?: unknown; option?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ShmError';
     this.code = code;
+    if (options?.option !== undefined) this.option = options.option;
   }
 }
 

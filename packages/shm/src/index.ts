@@ -22,4 +22,9 @@ import { addon, type ShmLayout } from './addon';
 export function shmLayout(): ShmLayout {
   return addon().layout;
 }
+
+/** null when `name` is a valid segment name (e.g. /video_stream), else the one-line reason. */
+export function shmNameProblem(name: string): string | null {
+  return addon().nameProblem(name);
+}
 export type { ShmLayout };

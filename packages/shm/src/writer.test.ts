@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { findParameterSets } from '@cam/protocol';
 import { describe, expect, it } from 'vitest';
 import { encodeH264, segmentsOfThisTest } from '../test/helpers';
-import { ShmError, ShmReader, ShmWriter, shmLayout } from './index';
+import { ShmError, ShmReader, ShmWriter, shmLayout, shmNameProblem } from './index';
 
 const name = segmentsOfThisTest();
 
@@ -80,6 +80,32 @@ describe('ShmWriter', () => {
     expect(w.publish(new Uint8Array(slotBytes), 1, false)).toBe(1);
     expect(w.stats()).toMatchObject({ published: 1, rejected: 1, writeSeq: 1 });
     w.close();
+  });
+
+  it("names the option at fault in ShmError.option, and checks names by the header's rule", () => {
+    const optionOf = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        expect((err as ShmError).code).toBe('INVALID_ARGUMENT');
+        return (err as ShmError).option;
+      }
+      throw new Error('expected a ShmError');
+    };
+    const n = name();
+    expect(optionOf(() => ShmWriter.create('/a b'))).toBe('name');
+    expect(optionOf(() => ShmWriter.create(n, { group: 'no-such-group-here' }))).toBe('group');
+    expect(optionOf(() => ShmWriter.create(n, { slots: 1 }))).toBe('slots');
+    expect(optionOf(() => ShmWriter.create(n, { slots: shmLayout().maxSlots + 1 }))).toBe('slots');
+    expect(optionOf(() => ShmWriter.create(n, { totalBytes: 1 << 16, slots: 4096 }))).toBe(
+      'totalBytes',
+    );
+    expect(optionOf(() => ShmWriter.create(n, { totalBytes: -5 }))).toBe('totalBytes');
+    expect(shmNameProblem('/video_stream')).toBeNull();
+    expect(shmNameProblem(`/${'a'.repeat(200)}`)).toMatch(/1-200/);
+    expect(shmNameProblem('/.hidden')).toMatch(/invalid name/);
+    expect(shmNameProblem('/a\0b')).toMatch(/invalid name/);
+    expect(shmLayout()).toMatchObject({ minSlots: 2, maxSlots: 65536 });
   });
 
   it('refuses bad arguments with errors that name the segment', () => {

@@ -54,7 +54,9 @@ function resolveGid(name: string, group: string | number): number {
       if (entry === group && gid !== undefined) return Number(gid);
     }
   }
-  throw new ShmError('INVALID_ARGUMENT', `shm create ${name}: unknown group ${String(group)}`);
+  throw new ShmError('INVALID_ARGUMENT', `shm create ${name}: unknown group ${String(group)}`, {
+    option: 'group',
+  });
 }
 
 function positiveInteger(name: string, what: string, value: number): number {
@@ -62,6 +64,7 @@ function positiveInteger(name: string, what: string, value: number): number {
     throw new ShmError(
       'INVALID_ARGUMENT',
       `shm ${name}: ${what} must be a positive integer, got ${value}`,
+      { option: what },
     );
   }
   return value;
@@ -101,12 +104,25 @@ export class ShmWriter {
       );
     }
     const heartbeatMs = positiveInteger(name, 'heartbeatMs', options.heartbeatMs ?? 500);
+    const problem = addon().nameProblem(name);
+    if (problem !== null) {
+      throw new ShmError('INVALID_ARGUMENT', `shm create ${name}: ${problem}`, { option: 'name' });
+    }
     const Writer = addon().Writer;
-    return new ShmWriter(
-      name,
-      native(() => new Writer(name, totalBytes, slots, mode, gid)),
-      heartbeatMs,
-    );
+    let writer: NativeWriter;
+    try {
+      writer = native(() => new Writer(name, totalBytes, slots, mode, gid));
+    } catch (err) {
+      // The name is valid (above): what the writer still refuses is the geometry, the slot
+      // count when out of its range, else a size in which the slots do not fit.
+      if ((err as ShmError).code !== 'INVALID_ARGUMENT') throw err;
+      const slotsOk = slots >= layout.minSlots && slots <= layout.maxSlots;
+      throw new ShmError('INVALID_ARGUMENT', (err as Error).message, {
+        cause: err,
+        option: slotsOk ? 'totalBytes' : 'slots',
+      });
+    }
+    return new ShmWriter(name, writer, heartbeatMs);
   }
 
   private constructor(name: string, nativeWriter: NativeWriter, heartbeatMs: number) {
