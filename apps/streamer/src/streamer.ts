@@ -125,7 +125,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       width: config.width,
       height: config.height,
       fps: config.fps,
-      bitrateKbps: config.bitrate,
+      bitrateKbps: config.bitrateKbps,
       gop: config.gop,
     });
     const [channel0] = channels;
