@@ -55,7 +55,7 @@ describe('parseChannels', () => {
     ['1920x1080', 'channel 0 "1920x1080": want WIDTHxHEIGHT@FPS first, e.g. 1280x720@30'],
     ['1921x1080@30', 'channel 0 "1921x1080@30": width must be an even integer 16..4096, got 1921'],
     ['640x8@30', 'channel 0 "640x8@30": height must be an even integer 16..4096, got 8'],
-    ['640x480@0', 'channel 0 "640x480@0": fps must be an integer 1..240, got 0'],
+    ['640x480@0', 'channel 0 "640x480@0": fps must be an integer 1..120, got 0'],
     [
       '640x480@30,320x240@30:yuv',
       'channel 1 "320x240@30:yuv": unknown option "yuv" (want h264, rgb, nv12, bitrate=KBPS, gop=N, shm=BYTES, slots=N)',

@@ -185,7 +185,7 @@ describe('parseCli', () => {
       '--channels: channel 1 "320x240": want WIDTHxHEIGHT@FPS first, e.g. 1280x720@30',
     );
     expect(errorOf([], { CAM_CHANNELS: '640x480@0' })).toBe(
-      '--channels: channel 0 "640x480@0": fps must be an integer 1..240, got 0 (from CAM_CHANNELS)',
+      '--channels: channel 0 "640x480@0": fps must be an integer 1..120, got 0 (from CAM_CHANNELS)',
     );
     const file = configFile({ channels: ['640x480@30', '320x240@30:mjpeg'] });
     expect(errorOf(['--config', file])).toBe(
