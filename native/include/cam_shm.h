@@ -1,5 +1,5 @@
 /*
- * cam_shm.h — the camstream shared-memory frame ring: layout (contract 2) and a tiny reader API.
+ * cam_shm.h — the camstream shared-memory frame ring: layout (docs/SHARED_MEMORY_IPC.md) and a tiny reader API.
  *
  * This is the ONE definition of the layout. The Node addon (packages/shm) and every C consumer
  * include it; docs/SHARED_MEMORY_IPC.md describes the same bytes for readers in other languages.

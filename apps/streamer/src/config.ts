@@ -1,6 +1,7 @@
-// Configuration of contract 3: every option is read from, in order of precedence, a command-line
-// flag, a CAM_* environment variable, a --config JSON file, then its default. One table below
-// drives parsing, validation, the --help text and the README flags table, so they cannot drift.
+// The streamer's configuration, a public interface (apps/streamer/README.md): every option is
+// read from, in order of precedence, a command-line flag, a CAM_* environment variable, a
+// --config JSON file, then its default. One table below drives parsing, validation, the --help
+// text and the README flags table, so they cannot drift.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';

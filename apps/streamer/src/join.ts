@@ -1,4 +1,5 @@
-// How a client that connects mid-stream gets its decodable start (contract 1):
+// How a client that connects mid-stream gets the decodable start the wire format promises
+// (packages/protocol/README.md):
 // - 'keyframe': it waits for the next IDR, which the camera is asked for at once. Its first
 //   message is live, so a player that plays every frame at the nominal rate and never seeks (the
 //   Supervisor UI's jmuxer) starts at live instead of one GOP behind.

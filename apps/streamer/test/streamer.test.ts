@@ -51,7 +51,7 @@ describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
     streamer = undefined;
   });
 
-  it('gives a mid-stream client a fresh IDR as its first message, which decodes alone, framed per contract 1', async () => {
+  it('gives a mid-stream client a fresh IDR as its first message, which decodes alone, framed per the wire format', async () => {
     const s = await start(impl);
     streamer = s.streamer;
     expect(s.streamer.joinPolicy).toBe('keyframe');
@@ -78,7 +78,7 @@ describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
       errors: '',
       frames: messages.length,
     });
-    // Contract 1: Annex B before an 8-byte little-endian ms trailer close to the wall clock.
+    // The wire format (packages/protocol/README.md): Annex B before an 8-byte little-endian ms trailer close to the wall clock.
     for (const [i, m] of messages.entries()) {
       expect(m.data.readUInt32BE(0) === 1 || m.data.readUIntBE(0, 3) === 1).toBe(true);
       expect(Number(m.data.readBigUInt64LE(m.data.length - 8))).toBe(m.timestampMs);

@@ -159,7 +159,7 @@ describe.each(fixtures)('real stream $name', ({ name, stream, probe }) => {
     expect(aus.filter(isKeyframe).length).toBe(probe.key_packets);
   });
 
-  it('carries SPS and PPS before every IDR (contract 1)', () => {
+  it('carries SPS and PPS before every IDR (the wire format promises it: packages/protocol/README.md)', () => {
     for (const unit of accessUnits(stream).filter(isKeyframe)) {
       const types = splitNalUnits(unit).map((n) => n.type);
       expect(types.indexOf(7)).toBeLessThan(types.indexOf(8));
