@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { percentile } from './fanout/stats.mjs';
 
 const FRAMES = 1000; // per run, one every INTERVAL_US (a 30 fps stream, 33× faster)
 const REPEATS = 3;
@@ -37,11 +38,9 @@ function proc(command, args) {
   };
 }
 
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 function summarize(ns) {
   const s = Float64Array.from(ns).sort();
-  return { n: s.length, p50: percentile(s, 0.5) / 1000, p99: percentile(s, 0.99) / 1000 };
+  return { n: s.length, p50: percentile(s, 50) / 1000, p99: percentile(s, 99) / 1000 };
 }
 
 export default {

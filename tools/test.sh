@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The repo's whole check, what `pnpm test` and CI run:
-#   1. lint (biome), no import cycles (tools/check-cycles.mjs), the bench helpers' own tests
-#      (node --test bench/), 2. every package's typecheck and tests through turbo,
+#   1. lint (biome) and no import cycles (tools/check-cycles.mjs), 2. every package's typecheck
+#      and tests through turbo, then the bench helpers' own tests (node --test bench/),
 #   3. the checks that are scripts, not vitest suites: the service files against the built
 #      streamer (deploy/test.sh), publint + attw on what each package would publish
 #      (tools/pack-lint.sh), and the prebuilds of every native addon incl. riscv64 musl, checked
@@ -25,9 +25,10 @@ check() { # name command...: runs one script check and records its result for th
 }
 check lint pnpm exec biome check .
 check import-cycles node tools/check-cycles.mjs
-check bench-helpers node --test bench/
 # Two tasks at a time: the machine has 2 cores and several suites start real processes.
 pnpm exec turbo run typecheck test --concurrency=2 --continue "$@" || status=1
+# The bench helpers import the built packages (turbo built them above).
+check bench-helpers node --test bench/
 if [ "$#" = 0 ]; then
   check deploy bash deploy/test.sh
   check pack-lint bash tools/pack-lint.sh

@@ -1,9 +1,10 @@
-// Percentiles and compact distributions for the fan-out, viewer and encoder benchmarks.
+// Percentiles and compact distributions for the fan-out, viewer, shm and encoder benchmarks.
+// The percentile is @cam/protocol's (built: `pnpm bench` builds first), the one every report uses.
+import { percentile as nearestRank } from '../../packages/protocol/dist/index.js';
 
 /** Nearest-rank percentile of an ascending array (p in 0..100); null when empty. */
 export function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return nearestRank(sorted, p) ?? null;
 }
 
 /** count, p50, p99 and max of samples (any order). */

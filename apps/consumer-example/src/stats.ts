@@ -1,3 +1,5 @@
+import { percentile } from '@cam/protocol';
+
 /** What a consumer reports each interval. */
 export interface StreamReport {
   /** Frames per second over the interval. */
@@ -52,7 +54,7 @@ export class StreamStats {
     const report: StreamReport = {
       fps: this.#frames / seconds,
       mbps: (this.#bytes * 8) / seconds / 1e6,
-      latencyMs: { p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? 0, max: sorted.at(-1) ?? 0 },
+      latencyMs: { p50: percentile(sorted, 50) ?? 0, max: sorted.at(-1) ?? 0 },
       gaps: this.#gaps,
       lost: this.#lost,
       overwritten: this.#overwritten,

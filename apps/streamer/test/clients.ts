@@ -137,11 +137,6 @@ export async function httpGet(
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
 }
 
-export function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
-}
-
 /**
  * Sends raw bytes on a fresh TCP connection and resolves with everything the server sent back
  * until it closed the connection, or until the first complete response head when `head` is set.

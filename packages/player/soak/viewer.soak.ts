@@ -2,6 +2,7 @@
 // Chromium. Every 10 s it samples each page; it fails on a stall (a 10 s window showing under
 // half the frames sent), a reconnect, latency that grows (last minute's median more than
 // 50 ms above the first minute's), or an MSE buffer that keeps growing.
+import { percentile } from '@cam/protocol';
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import type { PlayerStats } from '../src/index';
@@ -41,8 +42,12 @@ async function sample(page: Page, previous: PlayerStats | null, atS: number): Pr
 }
 
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+  return (
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    ) ?? Number.NaN
+  );
 }
 
 it(`plays ${MINUTES} minutes through both decode paths without stalls or growing latency`, async () => {

@@ -1,5 +1,6 @@
 // Small bounded meters behind PlayerStats. Each keeps a fixed number of samples, so a player
 // left open for days uses the same memory as one opened a second ago.
+import { percentile } from '@cam/protocol';
 
 export interface LatencySummary {
   /** The most recent sample, or null before the first. */
@@ -27,7 +28,7 @@ export class LatencyWindow {
     const n = this.samples.length;
     if (n === 0) return { last: null, p50: null, p95: null, count: 0 };
     const sorted = [...this.samples].sort((a, b) => a - b);
-    const rank = (p: number) => sorted[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)] ?? null;
+    const rank = (p: number) => percentile(sorted, p) ?? null;
     const last = this.samples[(this.next - 1 + this.size) % this.size] ?? null;
     return { last, p50: rank(50), p95: rank(95), count: n };
   }

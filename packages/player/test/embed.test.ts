@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { percentile } from '@cam/protocol';
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { pictureLuma, viewerStats, waitForShown } from './chromium';
@@ -34,10 +35,6 @@ async function embedPage(body: string): Promise<Page> {
     `<script type="importmap">{ "imports": { "@cam/protocol": "/embed/protocol.js" } }</script>${body}`,
   );
   return page;
-}
-
-function percentile(sorted: number[], p: number): number | undefined {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 it.each([

@@ -17,4 +17,5 @@ export {
   MAX_CHANNEL_ID,
   TIMESTAMP_TRAILER_BYTES,
 } from './framing';
+export { percentile } from './percentile';
 export { codecString, parseSps, type SpsInfo } from './sps';

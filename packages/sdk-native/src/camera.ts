@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { percentile } from '@cam/protocol';
 import { chooseAuto, listVideoDevices } from './auto.js';
 import { CameraError, fromNative } from './errors.js';
 import { readRecording, replay } from './file-replay.js';
@@ -13,10 +14,6 @@ import type {
   StartProducer,
 } from './types.js';
 import { chooseFormat, describeV4l2, probeDevice, type V4l2Choice } from './v4l2.js';
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-}
 
 /** An open camera. Emits 'frame' per access unit, 'error' if the backend fails, then 'close'. */
 export class Camera extends EventEmitter<CameraEvents> {
@@ -64,7 +61,11 @@ export class Camera extends EventEmitter<CameraEvents> {
       dropped: Object.values(native.dropped).reduce((a, b) => a + b, 0),
       droppedReasons: { ...native.dropped },
       encodeMs: sorted.length
-        ? { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), max: sorted.at(-1) ?? 0 }
+        ? {
+            p50: percentile(sorted, 50) ?? 0,
+            p95: percentile(sorted, 95) ?? 0,
+            max: sorted.at(-1) ?? 0,
+          }
         : null,
     };
   }
