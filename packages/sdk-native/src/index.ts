@@ -7,4 +7,11 @@ export {
   parseSource,
   SOURCE_FORMS,
 } from './options.js';
-export type { Backend, CameraEvents, CameraInfo, CameraStats, EncodedFrame } from './types.js';
+export type {
+  Backend,
+  CameraEvents,
+  CameraInfo,
+  CameraStats,
+  EncodedFrame,
+  EncoderSettings,
+} from './types.js';

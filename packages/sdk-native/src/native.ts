@@ -3,27 +3,15 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CameraError } from './errors.js';
+import type { EncoderSettings, NativeStats } from './types.js';
 
 /** The addon's surface (native/camera/addon.cpp). */
-export interface NativeStats {
-  dropped: Record<string, number>;
-  encodeMs: number[];
-}
-
 export interface NativeCameraHandle {
   requestKeyframe(): void;
   stats(): NativeStats;
   /** What the backend runs at: a V4L2 driver may grant another size or rate than asked. */
   describe(): EncoderSettings & { encoder: string };
   close(): void;
-}
-
-export interface EncoderSettings {
-  width: number;
-  height: number;
-  fps: number;
-  bitrateKbps: number;
-  gop: number;
 }
 
 export interface NativeParams extends EncoderSettings {

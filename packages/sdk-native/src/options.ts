@@ -1,20 +1,17 @@
 import { CameraError } from './errors.js';
+import type { EncoderSettings } from './types.js';
 
-/** What the caller asks for. Only `source` is required; see CAMERA_DEFAULTS for the rest. */
-export interface CameraOptions {
+/**
+ * What the caller asks for. Only `source` is required; see CAMERA_DEFAULTS for the rest. Unset,
+ * `fps` of a `file:` source is the recording's own rate (its SPS timing), else 30.
+ */
+export interface CameraOptions extends Partial<EncoderSettings> {
   /** 'auto' | 'test' | 'file:PATH' | 'v4l2:/dev/videoN' | 'sophgo' */
   source: string;
-  width?: number;
-  height?: number;
-  /** Unset, a `file:` source replays at the recording's own rate (its SPS timing), else 30. */
-  fps?: number;
-  bitrateKbps?: number;
-  /** Frames from one IDR to the next. */
-  gop?: number;
 }
 
 /** The defaults of every optional CameraOptions field: the seed's 1080p30 at 4 Mbit/s. */
-export const CAMERA_DEFAULTS = Object.freeze({
+export const CAMERA_DEFAULTS: Readonly<EncoderSettings> = Object.freeze({
   width: 1920,
   height: 1080,
   fps: 30,
@@ -28,13 +25,14 @@ export const CAMERA_DEFAULTS = Object.freeze({
  * here goes faster; a recording claiming more is replayed at the default unless --fps is given);
  * a GOP may be long (up to 2 min at 30 fps) because late joiners get an IDR on request.
  */
-export const CAMERA_LIMITS = Object.freeze({
-  width: [16, 4096],
-  height: [16, 4096],
-  fps: [1, 120],
-  bitrateKbps: [64, 100_000],
-  gop: [1, 3600],
-} as const);
+export const CAMERA_LIMITS: Readonly<Record<keyof EncoderSettings, readonly [number, number]>> =
+  Object.freeze({
+    width: [16, 4096],
+    height: [16, 4096],
+    fps: [1, 120],
+    bitrateKbps: [64, 100_000],
+    gop: [1, 3600],
+  });
 
 /** The forms of a source, as every message lists them. */
 export const SOURCE_FORMS = 'auto, test, file:PATH, v4l2:/dev/videoN, sophgo';
@@ -46,13 +44,8 @@ export type SourceSpec =
   | { kind: 'file'; path: string }
   | { kind: 'v4l2'; path: string };
 
-export interface ResolvedOptions {
+export interface ResolvedOptions extends EncoderSettings {
   source: SourceSpec;
-  width: number;
-  height: number;
-  fps: number;
-  bitrateKbps: number;
-  gop: number;
   /** Whether the caller set fps (file replay then ignores the file's own rate). */
   fpsGiven: boolean;
 }

@@ -1,7 +1,6 @@
 // The types every camera backend shares (the Camera in camera.ts, file replay, V4L2): in a
 // module of their own so no backend imports the factory that imports it.
 import type { CameraError } from './errors.js';
-import type { NativeStats } from './native.js';
 
 /** One H.264 access unit as captured. */
 export interface EncodedFrame {
@@ -14,19 +13,33 @@ export interface EncodedFrame {
   sequence: number;
 }
 
+/** What a backend counts: drops by reason, and its recent encode times (ms). */
+export interface NativeStats {
+  dropped: Record<string, number>;
+  encodeMs: number[];
+}
+
 export type Backend = 'test' | 'file' | 'v4l2' | 'sophgo';
 
-export interface CameraInfo {
-  /** The source actually opened, e.g. 'test' or 'v4l2:/dev/video0' (never 'auto'). */
-  source: string;
-  backend: Backend;
+/** The one record of what a stream is encoded at; options, defaults, limits and info share it. */
+export interface EncoderSettings {
   width: number;
   height: number;
   fps: number;
-  /** The encoder's target; a replayed file's average; 0 when a V4L2 H.264 camera decides. */
+  /** The encoder's target, kbit/s. */
   bitrateKbps: number;
-  /** Frames between IDRs; 0 when the camera decides (V4L2 H.264 passthrough). */
+  /** Frames from one IDR to the next. */
   gop: number;
+}
+
+/**
+ * What is open. Its bitrateKbps is a replayed file's average, or 0 when a V4L2 H.264 camera
+ * decides; its gop is 0 when the camera decides (V4L2 H.264 passthrough).
+ */
+export interface CameraInfo extends EncoderSettings {
+  /** The source actually opened, e.g. 'test' or 'v4l2:/dev/video0' (never 'auto'). */
+  source: string;
+  backend: Backend;
   /** What produces the H.264, e.g. 'OpenH264 2.3.1' or 'camera (H.264 passthrough)'. */
   encoder: string;
   /**
