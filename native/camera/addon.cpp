@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cam_source.h"
+#include "cam_streams.h"
 #include "cam_v4l2.h"
 
 namespace {
@@ -35,6 +36,31 @@ int intParam(const Napi::Object &params, const char *name) {
   return params.Get(name).As<Napi::Number>().Int32Value();
 }
 
+CamEncoderConfig encoderParams(const Napi::Object &params) {
+  return {intParam(params, "width"), intParam(params, "height"), intParam(params, "fps"),
+          intParam(params, "bitrateKbps"), intParam(params, "gop")};
+}
+
+// params.streams: [{ width, height, fps, bitrateKbps, gop, format: 'h264' | 'rgb' | 'nv12' }]
+// (TypeScript checked every value); without it, one H.264 stream of params' own settings.
+std::vector<CamStreamConfig> streamParams(const Napi::Object &params) {
+  std::vector<CamStreamConfig> streams;
+  Napi::Value list = params.Get("streams");
+  if (!list.IsArray()) return {{encoderParams(params), CamPixels::H264}};
+  Napi::Array array = list.As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Object s = array.Get(i).As<Napi::Object>();
+    std::string format = s.Get("format").As<Napi::String>();
+    CamPixels pixels = format == "rgb" ? CamPixels::RGB24 : format == "nv12" ? CamPixels::NV12 : CamPixels::H264;
+    streams.push_back({encoderParams(s), pixels});
+  }
+  return streams;
+}
+
+const char *pixelsName(CamPixels pixels) {
+  return pixels == CamPixels::RGB24 ? "rgb" : pixels == CamPixels::NV12 ? "nv12" : "h264";
+}
+
 class NativeCamera;
 void callJs(Napi::Env env, Napi::Function onFrame, NativeCamera *camera, CamFrame *frame);
 using FrameQueue = Napi::TypedThreadSafeFunction<NativeCamera, CamFrame, callJs>;
@@ -49,24 +75,24 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
                         InstanceMethod("close", &NativeCamera::close)});
   }
 
-  // new NativeCamera(kind, params, onFrame(data, timestampMs, keyframe, sequence), onEnd(error?))
+  // new NativeCamera(kind, params, onFrame(data, timestampMs, keyframe, sequence, stream),
+  //                  onEnd(error?))
   explicit NativeCamera(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeCamera>(info) {
     Napi::Env env = info.Env();
     std::string kind = info[0].As<Napi::String>();
     Napi::Object params = info[1].As<Napi::Object>();
-    CamEncoderConfig config{intParam(params, "width"), intParam(params, "height"),
-                            intParam(params, "fps"), intParam(params, "bitrateKbps"),
-                            intParam(params, "gop")};
-    actual_ = config;
+    CamEncoderConfig config = encoderParams(params);
+    std::vector<CamStreamConfig> streams = streamParams(params);
+    actual_ = streams;
     CamV4l2Error failure;
-    source_ = makeSource(kind, params, config, failure);
+    source_ = makeSource(kind, params, config, streams, failure);
     if (!source_) {
       camError(env, failure.code, failure.message).ThrowAsJavaScriptException();
       return;
     }
     onEnd_ = Napi::Persistent(info[3].As<Napi::Function>());
-    queue_ = FrameQueue::New(env, info[2].As<Napi::Function>(), "cam-frames", kQueueFrames, 1,
-                             this, finished);
+    queue_ = FrameQueue::New(env, info[2].As<Napi::Function>(), "cam-frames",
+                             kQueueFrames * actual_.size(), 1, this, finished);
     // Held until the queue is finalized: the backend thread uses this object until then.
     Ref();
     thread_ = std::thread([this] {
@@ -84,21 +110,27 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
 
   // Builds the backend named by `kind`, filling actual_ and encoder_; null with `failure` set.
   std::unique_ptr<CamSource> makeSource(const std::string &kind, const Napi::Object &params,
-                                        const CamEncoderConfig &config, CamV4l2Error &failure) {
+                                        const CamEncoderConfig &config,
+                                        const std::vector<CamStreamConfig> &streams,
+                                        CamV4l2Error &failure) {
     std::string ignored;
     if (kind == "test") {
-      auto source = camMakeTestSource(config, failure.message);
+      auto source = camMakeTestSource(streams, failure.message);
       failure.code = "ENCODER_UNAVAILABLE";
       CamOpenH264::version(encoder_, ignored);
       return source;
     }
     if (kind == "v4l2") {
+      // The capture: the size TypeScript chose from what the device offers, the highest rate.
+      CamEncoderConfig capture = camCaptureOf(streams);
+      capture.width = config.width;
+      capture.height = config.height;
       CamV4l2Config v4l2{params.Get("path").As<Napi::String>(),
-                         params.Get("fourcc").As<Napi::String>(), config};
+                         params.Get("fourcc").As<Napi::String>(), capture, streams};
       auto source = camMakeV4l2Source(v4l2, actual_, failure);
-      if (v4l2.fourcc == "H264") {
+      if (v4l2.fourcc == "H264" && !actual_.empty()) {
         encoder_ = "camera (H.264 passthrough)";
-        actual_.bitrateKbps = actual_.gop = 0;  // the camera's own choice, unknown here
+        actual_[0].encoder.bitrateKbps = actual_[0].encoder.gop = 0;  // the camera's own choice
       } else {
         CamOpenH264::version(encoder_, ignored);
       }
@@ -106,6 +138,7 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
     }
 #ifdef CAM_WITH_SOPHGO
     if (kind == "sophgo") {
+      actual_.resize(1);  // one stream until the multi-stream backend lands
       encoder_ = "Sophgo hardware H.264 (CBR)";
       failure.code = "DEVICE_BUSY";
       return camMakeSophgoSource(config, failure.message);
@@ -116,21 +149,22 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
   }
 
   bool deliver(std::unique_ptr<CamFrame> frame) override {
-    if (awaitingKeyframe_ && !frame->keyframe) {
+    const uint32_t stream = 1u << (frame->stream & 31);
+    if ((awaitingKeyframe_ & stream) && !frame->keyframe) {
       dropped("awaitingKeyframe", 1);
       return true;
     }
     napi_status status = queue_.NonBlockingCall(frame.get());
     if (status == napi_queue_full) {
-      // JavaScript is behind: drop up to the next keyframe and ask for one to come soon.
-      awaitingKeyframe_ = true;
-      source_->requestKeyframe();
+      // JavaScript is behind: drop this stream up to its next keyframe and ask for one soon.
+      awaitingKeyframe_ |= stream;
+      source_->requestKeyframe(frame->stream);
       dropped("queueFull", 1);
       return true;
     }
     if (status != napi_ok) return false;  // closing: the environment is going away
     frame.release();  // now owned by the queue, then by the JavaScript Buffer
-    awaitingKeyframe_ = false;
+    awaitingKeyframe_ &= ~stream;
     return true;
   }
 
@@ -160,8 +194,13 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
     camera->Unref();
   }
 
+  // requestKeyframe(stream?): that stream's next frame is an IDR; without one, every stream's.
   Napi::Value requestKeyframe(const Napi::CallbackInfo &info) {
-    source_->requestKeyframe();
+    if (info.Length() > 0 && info[0].IsNumber()) {
+      source_->requestKeyframe(info[0].As<Napi::Number>().Uint32Value());
+    } else {
+      source_->requestKeyframe();
+    }
     return info.Env().Undefined();
   }
 
@@ -180,15 +219,24 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
     return out;
   }
 
-  // What the backend actually runs at (a driver may grant another size or rate).
+  // What the backend actually runs at (a driver may grant another size or rate): stream 0's
+  // settings, and `streams` with every stream's.
   Napi::Value describe(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("width", actual_.width);
-    out.Set("height", actual_.height);
-    out.Set("fps", actual_.fps);
-    out.Set("bitrateKbps", actual_.bitrateKbps);
-    out.Set("gop", actual_.gop);
+    auto settings = [&](const CamStreamConfig &s) {
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("width", s.encoder.width);
+      out.Set("height", s.encoder.height);
+      out.Set("fps", s.encoder.fps);
+      out.Set("bitrateKbps", s.encoder.bitrateKbps);
+      out.Set("gop", s.encoder.gop);
+      out.Set("format", pixelsName(s.pixels));
+      return out;
+    };
+    Napi::Object out = actual_.empty() ? Napi::Object::New(env) : settings(actual_[0]);
+    Napi::Array streams = Napi::Array::New(env, actual_.size());
+    for (size_t i = 0; i < actual_.size(); i++) streams.Set(i, settings(actual_[i]));
+    out.Set("streams", streams);
     out.Set("encoder", encoder_);
     return out;
   }
@@ -200,14 +248,14 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
   }
 
   std::unique_ptr<CamSource> source_;
-  CamEncoderConfig actual_;
+  std::vector<CamStreamConfig> actual_;
   std::string encoder_;
   CamStop stop_;
   FrameQueue queue_;
   Napi::FunctionReference onEnd_;
   std::thread thread_;
   std::string error_;            // written by the thread before Release(), read in finished()
-  bool awaitingKeyframe_ = false;  // backend thread only
+  uint32_t awaitingKeyframe_ = 0;  // one bit per stream; backend thread only
 
   // Frames, bytes and keyframes are counted in TypeScript as they are emitted; native code
   // counts only what JavaScript never sees.
@@ -227,7 +275,8 @@ void callJs(Napi::Env env, Napi::Function onFrame, NativeCamera *, CamFrame *fra
       frame);
   onFrame.Call({data, Napi::Number::New(env, static_cast<double>(frame->timestampMs)),
                 Napi::Boolean::New(env, frame->keyframe),
-                Napi::Number::New(env, static_cast<double>(frame->sequence))});
+                Napi::Number::New(env, static_cast<double>(frame->sequence)),
+                Napi::Number::New(env, frame->stream)});
   rethrowPending(env);
 }
 

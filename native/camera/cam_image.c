@@ -1,6 +1,7 @@
 #include "cam_image.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t cam_i420_size(int width, int height) {
@@ -120,6 +121,176 @@ void cam_yuyv_to_i420(const uint8_t *yuyv, int stride, cam_i420 *out) {
       y1[2 * x + 1] = r1[4 * x + 2];
       u[x] = (uint8_t)((r0[4 * x + 1] + r1[4 * x + 1] + 1) / 2);
       v[x] = (uint8_t)((r0[4 * x + 3] + r1[4 * x + 3] + 1) / 2);
+    }
+  }
+}
+
+/* ---- scaling ------------------------------------------------------------------------------ */
+
+#define CAM_W_ONE 16384
+
+static void cam_axis_free(cam_axis *a) {
+  free(a->first);
+  free(a->weight);
+  a->first = NULL;
+  a->weight = NULL;
+}
+
+/* Weights of output i as doubles into w[] (from source index *first), count returned. */
+static int cam_axis_taps(int src, int dst, int i, int *first, double *w, int max) {
+  int n = 0;
+  if (src > dst) {
+    /* Area: the output pixel covers [i*r, (i+1)*r) of the source; each source pixel counts by
+     * the length of its overlap with that interval. */
+    double r = (double)src / dst, a = i * r, b = (i + 1) * r;
+    int j0 = (int)a, j1 = (int)b;
+    if (j1 >= src) j1 = src - 1;
+    *first = j0;
+    for (int j = j0; j <= j1 && n < max; j++) {
+      double lo = a > j ? a : j, hi = b < j + 1 ? b : j + 1;
+      w[n++] = hi > lo ? (hi - lo) / r : 0;
+    }
+  } else {
+    /* Linear, centres aligned: output centre i + 0.5 maps to source (i + 0.5) * src / dst. */
+    double c = (i + 0.5) * src / dst - 0.5;
+    if (c < 0) c = 0;
+    if (c > src - 1) c = src - 1;
+    int j = (int)c;
+    double f = c - j;
+    *first = j;
+    w[n++] = 1 - f;
+    if (j + 1 < src && n < max) w[n++] = f;
+  }
+  return n;
+}
+
+static int cam_axis_init(cam_axis *a, int src, int dst) {
+  double w[64];
+  int first;
+  a->src = src;
+  a->dst = dst;
+  a->taps = 1;
+  a->first = NULL;
+  a->weight = NULL;
+  if (src < 1 || dst < 1 || src / dst > 62) return -1; /* at most 62:1, ample for video */
+  for (int i = 0; i < dst; i++) {
+    int n = cam_axis_taps(src, dst, i, &first, w, 64);
+    if (n > a->taps) a->taps = n;
+  }
+  a->first = (int *)malloc(sizeof(int) * (size_t)dst);
+  a->weight = (int16_t *)calloc((size_t)dst * (size_t)a->taps, sizeof(int16_t));
+  if (!a->first || !a->weight) {
+    cam_axis_free(a);
+    return -1;
+  }
+  for (int i = 0; i < dst; i++) {
+    int n = cam_axis_taps(src, dst, i, &first, w, 64);
+    int16_t *out = a->weight + (size_t)i * a->taps;
+    int sum = 0, biggest = 0;
+    for (int k = 0; k < n; k++) {
+      out[k] = (int16_t)(w[k] * CAM_W_ONE + 0.5);
+      sum += out[k];
+      if (out[k] > out[biggest]) biggest = k;
+    }
+    out[biggest] = (int16_t)(out[biggest] + CAM_W_ONE - sum); /* exact unity gain */
+    /* Keep every tap inside the source: the last ones may start near the edge. */
+    if (first + a->taps > src) {
+      int shift = first + a->taps - src;
+      if (shift > first) shift = first;
+      memmove(out + shift, out, sizeof(int16_t) * (size_t)(a->taps - shift));
+      memset(out, 0, sizeof(int16_t) * (size_t)shift);
+      first -= shift;
+    }
+    a->first[i] = first;
+  }
+  return 0;
+}
+
+int cam_scaler_init(cam_scaler *s, int sw, int sh, int dw, int dh) {
+  memset(s, 0, sizeof *s);
+  if (cam_axis_init(&s->x, sw, dw) != 0 || cam_axis_init(&s->y, sh, dh) != 0) {
+    cam_scaler_free(s);
+    return -1;
+  }
+  s->rows = (uint16_t *)malloc(sizeof(uint16_t) * (size_t)sh * (size_t)dw);
+  if (!s->rows) {
+    cam_scaler_free(s);
+    return -1;
+  }
+  return 0;
+}
+
+void cam_scaler_free(cam_scaler *s) {
+  cam_axis_free(&s->x);
+  cam_axis_free(&s->y);
+  free(s->rows);
+  s->rows = NULL;
+}
+
+void cam_scaler_run(const cam_scaler *s, const uint8_t *src, int src_stride, uint8_t *dst,
+                    int dst_stride) {
+  const cam_axis *x = &s->x, *y = &s->y;
+  /* Horizontal: every source row to dw samples of 8.8 fixed point (up to 255 << 8). */
+  for (int r = 0; r < y->src; r++) {
+    const uint8_t *in = src + (size_t)r * src_stride;
+    uint16_t *out = s->rows + (size_t)r * x->dst;
+    for (int i = 0; i < x->dst; i++) {
+      const uint8_t *p = in + x->first[i];
+      const int16_t *w = x->weight + (size_t)i * x->taps;
+      int32_t acc = 0;
+      for (int k = 0; k < x->taps; k++) acc += w[k] * p[k];
+      out[i] = (uint16_t)((acc + (1 << 5)) >> 6);
+    }
+  }
+  /* Vertical: weighted sum of filtered rows; 16384 * 65280 < 2^31. */
+  for (int i = 0; i < y->dst; i++) {
+    const int16_t *w = y->weight + (size_t)i * y->taps;
+    const uint16_t *base = s->rows + (size_t)y->first[i] * x->dst;
+    uint8_t *out = dst + (size_t)i * dst_stride;
+    for (int c = 0; c < x->dst; c++) {
+      int32_t acc = 0;
+      for (int k = 0; k < y->taps; k++) acc += w[k] * base[(size_t)k * x->dst + c];
+      int v = (acc + (1 << 21)) >> 22;
+      out[c] = (uint8_t)(v > 255 ? 255 : v);
+    }
+  }
+}
+
+void cam_i420_scale(const cam_scaler *luma, const cam_scaler *chroma, const cam_i420 *src,
+                    cam_i420 *dst) {
+  cam_scaler_run(luma, src->y, src->width, dst->y, dst->width);
+  cam_scaler_run(chroma, src->u, src->width / 2, dst->u, dst->width / 2);
+  cam_scaler_run(chroma, src->v, src->width / 2, dst->v, dst->width / 2);
+}
+
+static uint8_t cam_clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+void cam_i420_to_rgb24(const cam_i420 *src, uint8_t *dst, int stride) {
+  int w = src->width, h = src->height, cw = w / 2;
+  for (int r = 0; r < h; r++) {
+    const uint8_t *yr = src->y + (size_t)r * w;
+    const uint8_t *ur = src->u + (size_t)(r / 2) * cw;
+    const uint8_t *vr = src->v + (size_t)(r / 2) * cw;
+    uint8_t *out = dst + (size_t)r * stride;
+    for (int c = 0; c < w; c++) {
+      /* BT.601 limited range, 16.16 fixed point: 1.164 (Y-16), 1.596 V, 0.391 U + 0.813 V,
+       * 2.018 U. */
+      int yy = (yr[c] - 16) * 76309, u = ur[c / 2] - 128, v = vr[c / 2] - 128;
+      out[3 * c] = cam_clamp8((yy + 104597 * v + 32768) >> 16);
+      out[3 * c + 1] = cam_clamp8((yy - 25675 * u - 53279 * v + 32768) >> 16);
+      out[3 * c + 2] = cam_clamp8((yy + 132201 * u + 32768) >> 16);
+    }
+  }
+}
+
+void cam_i420_to_nv12(const cam_i420 *src, uint8_t *dst) {
+  int w = src->width, h = src->height, cw = w / 2;
+  memcpy(dst, src->y, (size_t)w * (size_t)h);
+  uint8_t *uv = dst + (size_t)w * (size_t)h;
+  for (int r = 0; r < h / 2; r++) {
+    for (int c = 0; c < cw; c++) {
+      uv[(size_t)r * w + 2 * c] = src->u[(size_t)r * cw + c];
+      uv[(size_t)r * w + 2 * c + 1] = src->v[(size_t)r * cw + c];
     }
   }
 }

@@ -39,6 +39,43 @@ void cam_draw_text(cam_i420 *pic, int x, int y, int scale, const char *text);
  * of each pair of rows. `stride` is the YUYV line length in bytes (>= 2 * width). */
 void cam_yuyv_to_i420(const uint8_t *yuyv, int stride, cam_i420 *out);
 
+/* ---- scaling and raw output formats (channels: one capture, several sizes) ---------------- */
+
+/* One axis of a resampler: output i is the weighted sum of `count` source samples from
+ * `first[i]`, weights in 1/16384 that sum to 16384. Downscaling averages the exact area each
+ * output pixel covers (a box filter, as ffmpeg's `area`); upscaling interpolates linearly
+ * between the two nearest source samples (pixel centres aligned, as ffmpeg's `bilinear`). */
+typedef struct cam_axis {
+  int src, dst, taps; /* taps: weights per output (the largest count) */
+  int *first;         /* dst entries */
+  int16_t *weight;    /* dst * taps entries, unused ones 0 */
+} cam_axis;
+
+/* A plane scaler from sw x sh to dw x dh (8-bit samples), built once per size pair. */
+typedef struct cam_scaler {
+  cam_axis x, y;
+  uint16_t *rows; /* sh x dw horizontally filtered rows, 8 extra bits of precision */
+} cam_scaler;
+
+/* Builds the scaler (allocates); 0 on success, -1 when out of memory or a size is < 1. */
+int cam_scaler_init(cam_scaler *s, int sw, int sh, int dw, int dh);
+void cam_scaler_free(cam_scaler *s);
+/* Scales one plane; strides are bytes per row. */
+void cam_scaler_run(const cam_scaler *s, const uint8_t *src, int src_stride, uint8_t *dst,
+                    int dst_stride);
+
+/* Scales an I420 picture to another I420 picture's size: `luma` for Y (src->width x height to
+ * dst's), `chroma` for U and V (half sizes). */
+void cam_i420_scale(const cam_scaler *luma, const cam_scaler *chroma, const cam_i420 *src,
+                    cam_i420 *dst);
+
+/* I420 to packed 8-bit R,G,B (3 bytes a pixel, `stride` bytes a row), BT.601 limited range (as
+ * ffmpeg converts yuv420p to rgb24 by default); each chroma sample serves its 2x2 pixels. */
+void cam_i420_to_rgb24(const cam_i420 *src, uint8_t *dst, int stride);
+
+/* I420 to NV12: the Y plane, then U and V interleaved (width bytes a row, height / 2 rows). */
+void cam_i420_to_nv12(const cam_i420 *src, uint8_t *dst);
+
 #ifdef __cplusplus
 }
 #endif

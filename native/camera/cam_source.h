@@ -20,7 +20,17 @@ struct CamFrame {
   std::vector<uint8_t> data;
   int64_t timestampMs;  // wall clock (ms since the Unix epoch) at capture
   bool keyframe;
-  uint64_t sequence;  // capture counter: gaps show dropped frames
+  uint64_t sequence;  // capture counter of its stream: gaps show dropped frames
+  uint32_t stream = 0;  // which stream (channel) of the camera it belongs to
+};
+
+// What one stream carries: H.264, or raw pixels for ML (packed 8-bit RGB, or NV12).
+enum class CamPixels { H264, RGB24, NV12 };
+
+// One stream of a camera: its size and rate, and for H.264 its bitrate and GOP.
+struct CamStreamConfig {
+  CamEncoderConfig encoder;
+  CamPixels pixels = CamPixels::H264;
 };
 
 class CamSink {
@@ -71,21 +81,26 @@ class CamSource {
   // Produces frames into `sink` until `stop` is requested (returns "") or the backend fails
   // (returns the error, e.g. "v4l2 /dev/video0: device removed (ENODEV)").
   virtual std::string run(CamStop &stop, CamSink &sink) = 0;
-  // The next frame the backend encodes is an IDR with SPS/PPS. Called from any thread.
-  void requestKeyframe() {
-    // SYNC: pairs with the exchange in takeKeyframeRequest(); relaxed is enough because the
-    // flag carries no other data, and a request racing an encode lands on the frame after.
-    keyframeRequested_.store(true, std::memory_order_relaxed);
+  // The next frame the backend encodes for `stream` is an IDR with SPS/PPS. Any thread.
+  void requestKeyframe(uint32_t stream) {
+    // SYNC: pairs with the fetch_and in takeKeyframeRequest(); relaxed is enough because the
+    // bits carry no other data, and a request racing an encode lands on the frame after.
+    keyframeRequested_.fetch_or(1u << (stream & 31), std::memory_order_relaxed);
   }
-
- protected:
-  bool takeKeyframeRequest() {
-    // SYNC: pairs with the store in requestKeyframe(); see there.
-    return keyframeRequested_.exchange(false, std::memory_order_relaxed);
+  // Every stream's next frame is an IDR.
+  void requestKeyframe() {
+    // SYNC: as in requestKeyframe(stream).
+    keyframeRequested_.store(~0u, std::memory_order_relaxed);
+  }
+  // Whether an IDR was asked for `stream` since the last call (and clears the request).
+  bool takeKeyframeRequest(uint32_t stream = 0) {
+    const uint32_t bit = 1u << (stream & 31);
+    // SYNC: pairs with the fetch_or / store in requestKeyframe(); see there.
+    return (keyframeRequested_.fetch_and(~bit, std::memory_order_relaxed) & bit) != 0;
   }
 
  private:
-  std::atomic<bool> keyframeRequested_{false};
+  std::atomic<uint32_t> keyframeRequested_{0};
 };
 
 // Milliseconds since the Unix epoch: the capture timestamps of the wire format.
@@ -96,7 +111,10 @@ int64_t camWallClockMs();
 bool camEncodeFrame(CamOpenH264 &encoder, const cam_i420 &picture, bool forceKeyframe,
                     CamFrame &frame, CamSink &sink, std::string &error);
 
-std::unique_ptr<CamSource> camMakeTestSource(const CamEncoderConfig &config, std::string &error);
+// The test pattern, captured at the largest size and rate of `streams` and scaled and encoded
+// once per stream (cam_streams.h).
+std::unique_ptr<CamSource> camMakeTestSource(const std::vector<CamStreamConfig> &streams,
+                                             std::string &error);
 
 #ifdef CAM_WITH_SOPHGO
 // cam_sophgo.cpp, built only with the Sophgo SDK (SG200X_SDK_PATH).

@@ -1,21 +1,22 @@
 // The `test` backend: a synthetic camera drawing a moving pattern with the frame number and
-// capture time in the picture, encoded by OpenH264 at a constant frame rate.
+// capture time in the picture, at a constant frame rate, scaled and encoded once per stream.
 #include "cam_source.h"
+#include "cam_streams.h"
 
 namespace {
 
 class TestSource : public CamSource {
  public:
-  TestSource(const CamEncoderConfig &config, std::unique_ptr<CamOpenH264> encoder)
-      : config_(config),
-        encoder_(std::move(encoder)),
-        pixels_(cam_i420_size(config.width, config.height)) {
-    cam_i420_wrap(&picture_, pixels_.data(), config.width, config.height);
+  TestSource(const CamEncoderConfig &capture, std::unique_ptr<CamStreams> streams)
+      : capture_(capture),
+        streams_(std::move(streams)),
+        pixels_(cam_i420_size(capture.width, capture.height)) {
+    cam_i420_wrap(&picture_, pixels_.data(), capture.width, capture.height);
   }
 
   std::string run(CamStop &stop, CamSink &sink) override {
     using clock = std::chrono::steady_clock;
-    const auto interval = std::chrono::nanoseconds(1000000000LL / config_.fps);
+    const auto interval = std::chrono::nanoseconds(1000000000LL / capture_.fps);
     uint64_t sequence = 0;
     // Deadlines are absolute (start + n * interval), so pacing does not drift.
     auto next = clock::now();
@@ -32,29 +33,27 @@ class TestSource : public CamSource {
       }
       int64_t now = camWallClockMs();
       cam_draw_test_pattern(&picture_, sequence, now);
-      auto frame = std::make_unique<CamFrame>();
-      frame->timestampMs = now;
-      frame->sequence = sequence++;
       next += interval;
-      if (!camEncodeFrame(*encoder_, picture_, takeKeyframeRequest(), *frame, sink, error)) {
-        return error;
-      }
-      if (!sink.offer(std::move(frame))) return "";
+      bool gone = false;
+      if (!streams_->emit(picture_, sequence++, now, *this, sink, error, gone)) return error;
+      if (gone) return "";
     }
     return "";
   }
 
  private:
-  CamEncoderConfig config_;
-  std::unique_ptr<CamOpenH264> encoder_;
+  CamEncoderConfig capture_;
+  std::unique_ptr<CamStreams> streams_;
   std::vector<uint8_t> pixels_;
   cam_i420 picture_;
 };
 
 }  // namespace
 
-std::unique_ptr<CamSource> camMakeTestSource(const CamEncoderConfig &config, std::string &error) {
-  auto encoder = CamOpenH264::open(config, error);
-  if (!encoder) return nullptr;
-  return std::make_unique<TestSource>(config, std::move(encoder));
+std::unique_ptr<CamSource> camMakeTestSource(const std::vector<CamStreamConfig> &streams,
+                                             std::string &error) {
+  CamEncoderConfig capture = camCaptureOf(streams);
+  auto set = CamStreams::open(streams, capture, capture.width, capture.height, capture.fps, error);
+  if (!set) return nullptr;
+  return std::make_unique<TestSource>(capture, std::move(set));
 }

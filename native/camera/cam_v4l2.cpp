@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cam_annexb.h"
+#include "cam_streams.h"
 
 namespace {
 
@@ -119,8 +120,15 @@ class V4l2Source : public CamSource {
     close(fd_);
   }
 
-  // Sets format, rate and buffers; fills `actual` with what the driver granted.
-  bool configure(const CamV4l2Config &config, CamEncoderConfig &actual, CamV4l2Error &error) {
+  // Sets format, rate and buffers; fills `streams` with what each stream runs at.
+  bool configure(const CamV4l2Config &config, std::vector<CamStreamConfig> &streams,
+                 CamV4l2Error &error) {
+    if (passthrough_ && config.streams.size() > 1) {
+      error = {"DEVICE_UNSUPPORTED_FORMAT",
+               "v4l2 " + path_ + ": an H.264 camera gives one stream; more channels need a raw (YUYV) camera to scale"};
+      return false;
+    }
+    CamEncoderConfig actual;
     v4l2_format fmt;
     memset(&fmt, 0, sizeof fmt);
     fmt.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
@@ -171,15 +179,19 @@ class V4l2Source : public CamSource {
       buffers_.emplace_back(static_cast<uint8_t *>(p), buf.length);
       if (xioctl(fd_, VIDIOC_QBUF, &buf) < 0) return fail(error, "VIDIOC_QBUF");
     }
-    if (!passthrough_) {
-      encoder_ = CamOpenH264::open(actual, error.message);
-      if (!encoder_) {
-        error.code = "ENCODER_UNAVAILABLE";
-        return false;
-      }
-      pixels_.resize(cam_i420_size(actual.width, actual.height));
-      cam_i420_wrap(&picture_, pixels_.data(), actual.width, actual.height);
+    if (passthrough_) {
+      streams = {{actual, CamPixels::H264}};
+      return true;
     }
+    streams_ = CamStreams::open(config.streams, config.encoder, actual.width, actual.height,
+                                actual.fps, error.message);
+    if (!streams_) {
+      error.code = "ENCODER_UNAVAILABLE";
+      return false;
+    }
+    streams = streams_->actual();
+    pixels_.resize(cam_i420_size(actual.width, actual.height));
+    cam_i420_wrap(&picture_, pixels_.data(), actual.width, actual.height);
     return true;
   }
 
@@ -215,10 +227,13 @@ class V4l2Source : public CamSource {
       frame->timestampMs = captureTime(buf);
       frame->sequence = buf.sequence;
       std::string error;
-      bool ok = encodeBuffer(buffers_[buf.index].first, buf.bytesused, *frame, sink, error);
+      bool gone = false;
+      bool ok = passthrough_ ? passBuffer(buffers_[buf.index].first, buf.bytesused, *frame)
+                             : convertBuffer(buffers_[buf.index].first, buf.bytesused, *frame,
+                                             sink, error, gone);
       if (xioctl(fd_, VIDIOC_QBUF, &buf) < 0) return errnoError(path_, "VIDIOC_QBUF", errno).message;
       if (!ok) return error;
-      if (!sink.offer(std::move(frame))) return "";
+      if (gone || (passthrough_ && !sink.offer(std::move(frame)))) return "";
     }
     return "";
   }
@@ -240,22 +255,26 @@ class V4l2Source : public CamSource {
     return age > 0 ? now - age / 1000 : now;
   }
 
-  bool encodeBuffer(const uint8_t *data, size_t size, CamFrame &frame, CamSink &sink, std::string &error) {
-    if (passthrough_) {
-      if (takeKeyframeRequest()) forceKeyframe();
-      uint8_t prefix[sizeof params_.sps + sizeof params_.pps + 8];
-      size_t extra = cam_param_sets_prefix(&params_, data, size, prefix);
-      frame.data.assign(prefix, prefix + extra);
-      frame.data.insert(frame.data.end(), data, data + size);
-      frame.keyframe = (cam_annexb_types(data, size) >> CAM_NAL_IDR) & 1;
-      return true;
-    }
+  // An H.264 camera's access unit, with SPS/PPS put before an IDR that lacks them.
+  bool passBuffer(const uint8_t *data, size_t size, CamFrame &frame) {
+    if (takeKeyframeRequest()) forceKeyframe();
+    uint8_t prefix[sizeof params_.sps + sizeof params_.pps + 8];
+    size_t extra = cam_param_sets_prefix(&params_, data, size, prefix);
+    frame.data.assign(prefix, prefix + extra);
+    frame.data.insert(frame.data.end(), data, data + size);
+    frame.keyframe = (cam_annexb_types(data, size) >> CAM_NAL_IDR) & 1;
+    return true;
+  }
+
+  // A YUYV capture, converted once and handed to every stream (scaled, encoded).
+  bool convertBuffer(const uint8_t *data, size_t size, const CamFrame &capture, CamSink &sink,
+                     std::string &error, bool &gone) {
     if (size < static_cast<size_t>(stride_) * static_cast<size_t>(picture_.height)) {
       error = "v4l2 " + path_ + ": short YUYV frame (" + std::to_string(size) + " bytes)";
       return false;
     }
     cam_yuyv_to_i420(data, stride_, &picture_);
-    return camEncodeFrame(*encoder_, picture_, takeKeyframeRequest(), frame, sink, error);
+    return streams_->emit(picture_, capture.sequence, capture.timestampMs, *this, sink, error, gone);
   }
 
   // Best effort: UVC H.264 cameras differ in how (and whether) an IDR can be forced.
@@ -270,7 +289,7 @@ class V4l2Source : public CamSource {
   int stride_ = 0;
   std::vector<std::pair<uint8_t *, size_t>> buffers_;
   cam_param_sets params_{};
-  std::unique_ptr<CamOpenH264> encoder_;
+  std::unique_ptr<CamStreams> streams_;
   std::vector<uint8_t> pixels_;
   cam_i420 picture_{};
 };
@@ -298,7 +317,8 @@ bool camV4l2Probe(const std::string &path, CamV4l2Device &out, CamV4l2Error &err
   return true;
 }
 
-std::unique_ptr<CamSource> camMakeV4l2Source(const CamV4l2Config &config, CamEncoderConfig &actual,
+std::unique_ptr<CamSource> camMakeV4l2Source(const CamV4l2Config &config,
+                                             std::vector<CamStreamConfig> &actual,
                                              CamV4l2Error &error) {
   v4l2_capability cap;
   int fd = openCapture(config.path, cap, error);

@@ -41,12 +41,16 @@ bool camV4l2Probe(const std::string &path, CamV4l2Device &out, CamV4l2Error &err
 struct CamV4l2Config {
   std::string path;
   std::string fourcc;  // "H264" or "YUYV"
-  CamEncoderConfig encoder;  // width/height/fps requested; bitrate/gop for YUYV encoding
+  CamEncoderConfig encoder;  // the capture asked of the device: width/height/fps
+  // What a YUYV camera's captures become, each scaled and encoded (cam_streams.h). An H.264
+  // camera is passed through as its one stream.
+  std::vector<CamStreamConfig> streams;
 };
 
-// Opens and configures the device (format, frame rate, buffers). `actual` receives the size and
-// frame rate the driver granted.
-std::unique_ptr<CamSource> camMakeV4l2Source(const CamV4l2Config &config, CamEncoderConfig &actual,
+// Opens and configures the device (format, frame rate, buffers). `actual` receives what each
+// stream runs at (the driver may grant another size or rate than asked).
+std::unique_ptr<CamSource> camMakeV4l2Source(const CamV4l2Config &config,
+                                             std::vector<CamStreamConfig> &actual,
                                              CamV4l2Error &error);
 
 #endif

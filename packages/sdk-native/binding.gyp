@@ -17,6 +17,7 @@
         "<(native)/camera/cam_image.c",
         "<(native)/camera/cam_openh264.cpp",
         "<(native)/camera/cam_source.cpp",
+        "<(native)/camera/cam_streams.cpp",
         "<(native)/camera/cam_test_source.cpp",
         "<(native)/camera/cam_v4l2.cpp"
       ],

@@ -4,7 +4,12 @@ import { chooseAuto, listVideoDevices } from './auto.js';
 import { CameraError, fromNative } from './errors.js';
 import { readRecording, replay } from './file-replay.js';
 import { loadNative, type NativeCameraHandle, type NativeParams } from './native.js';
-import { type CameraOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import {
+  type CameraOptions,
+  type ResolvedOptions,
+  type ResolvedStream,
+  resolveOptions,
+} from './options.js';
 import type {
   CameraEvents,
   CameraInfo,
@@ -31,11 +36,11 @@ export class Camera extends EventEmitter<CameraEvents> {
       ended = resolve;
     });
     this.#producer = start(
-      (data, timestampMs, keyframe, sequence) => {
+      (data, timestampMs, keyframe, sequence, stream) => {
         this.#frames++;
         this.#bytes += data.length;
         if (keyframe) this.#keyframes++;
-        this.emit('frame', { data, timestampMs, keyframe, sequence });
+        this.emit('frame', { data, timestampMs, keyframe, sequence, stream });
       },
       (error) => {
         if (error) this.emit('error', fromNative(error, `camera ${this.info.source}`));
@@ -46,9 +51,12 @@ export class Camera extends EventEmitter<CameraEvents> {
     this.info = this.#producer.info;
   }
 
-  /** The next frame encoded is an IDR with SPS and PPS (for a viewer that just joined). */
-  requestKeyframe(): void {
-    this.#producer.requestKeyframe();
+  /**
+   * The next frame encoded for `stream` (every stream when unset) is an IDR with SPS and PPS,
+   * for a viewer that just joined.
+   */
+  requestKeyframe(stream?: number): void {
+    this.#producer.requestKeyframe(stream);
   }
 
   stats(): CameraStats {
@@ -91,9 +99,11 @@ export function nativeProducer(
     } catch (error) {
       throw fromNative(error, `camera ${describe.source}`);
     }
+    const { streams, format: _stream0Format, ...first } = handle.describe();
     return {
-      info: { ...describe, ...handle.describe() },
-      requestKeyframe: () => handle.requestKeyframe(),
+      info: { ...describe, ...first, streams },
+      requestKeyframe: (stream) =>
+        stream === undefined ? handle.requestKeyframe() : handle.requestKeyframe(stream),
       stats: () => handle.stats(),
       close: () => handle.close(),
     };
@@ -101,8 +111,8 @@ export function nativeProducer(
 }
 
 function encoderParams(options: ResolvedOptions): NativeParams {
-  const { width, height, fps, bitrateKbps, gop } = options;
-  return { width, height, fps, bitrateKbps, gop };
+  const { width, height, fps, bitrateKbps, gop, streams } = options;
+  return { width, height, fps, bitrateKbps, gop, streams };
 }
 
 async function openFile(options: ResolvedOptions, path: string, reason: string): Promise<Camera> {
@@ -110,17 +120,29 @@ async function openFile(options: ResolvedOptions, path: string, reason: string):
   // Without --fps, the recording's own rate (SPS VUI timing), else the default.
   const fps = options.fpsGiven ? options.fps : (recording.fps ?? options.fps);
   const bytes = recording.units.reduce((n, unit) => n + unit.data.length, 0);
+  const bitrateKbps = Math.round((bytes * 8 * fps) / recording.units.length / 1000);
   const info: CameraInfo = {
     source: `file:${path}`,
     backend: 'file',
     width: recording.width,
     height: recording.height,
     fps,
-    bitrateKbps: Math.round((bytes * 8 * fps) / recording.units.length / 1000),
+    bitrateKbps,
     gop: recording.gop,
     encoder: 'none (pre-encoded file)',
     keyframeOnRequest: false,
     reason,
+    // One recording, one stream, whatever was asked: it cannot be scaled without decoding it.
+    streams: [
+      {
+        width: recording.width,
+        height: recording.height,
+        fps,
+        bitrateKbps,
+        gop: recording.gop,
+        format: 'h264',
+      },
+    ],
   };
   return new Camera(replay(info, recording.units));
 }
@@ -142,11 +164,25 @@ function openV4l2(
   choice: V4l2Choice,
   reason: string,
 ): Camera {
-  const params = { ...encoderParams(options), ...choice, path };
+  // The capture is the largest stream; streams of that size follow the size the device gives.
+  const want = captureOf(options.streams);
+  const streams = options.streams.map((s) =>
+    s.width === want.width && s.height === want.height
+      ? { ...s, width: choice.width, height: choice.height }
+      : s,
+  );
+  const params = { ...encoderParams(options), ...choice, streams, path };
   return new Camera(nativeProducer('v4l2', params, describeV4l2(path, choice, reason)));
 }
 
 function openSophgo(options: ResolvedOptions, reason: string): Camera {
+  if (options.streams.length > 1) {
+    throw new CameraError(
+      'INVALID_PARAMETER',
+      `source sophgo: this build's sophgo backend gives one stream, ${options.streams.length} were asked`,
+      { parameter: 'streams' },
+    );
+  }
   if (!loadNative().sophgo) {
     throw new CameraError(
       'SOURCE_UNAVAILABLE',
@@ -165,6 +201,19 @@ function openSophgo(options: ResolvedOptions, reason: string): Camera {
   );
 }
 
+/** The capture that feeds every stream: the largest width, height and rate among them. */
+export function captureOf(streams: readonly ResolvedStream[]): {
+  width: number;
+  height: number;
+  fps: number;
+} {
+  return {
+    width: Math.max(...streams.map((s) => s.width)),
+    height: Math.max(...streams.map((s) => s.height)),
+    fps: Math.max(...streams.map((s) => s.fps)),
+  };
+}
+
 /**
  * Opens a camera. Options are checked first (a CameraError naming the bad parameter); backend
  * failures (no encoder, no device) reject with a CameraError too.
@@ -181,7 +230,12 @@ export async function openCamera(options: CameraOptions): Promise<Camera> {
       return openV4l2(
         resolved,
         source.path,
-        chooseFormat(probeDevice(source.path), resolved, source.path),
+        chooseFormat(
+          probeDevice(source.path),
+          captureOf(resolved.streams),
+          source.path,
+          resolved.streams.length > 1,
+        ),
         'requested',
       );
     case 'sophgo':

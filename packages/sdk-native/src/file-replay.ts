@@ -149,7 +149,7 @@ export function replay(info: CameraInfo, units: AccessUnit[]): StartProducer {
       }
       // Scheduled before emitting, so a throwing 'frame' listener does not stop the replay.
       timer = setTimeout(tick, due - now);
-      onFrame(unit.data, Date.now(), unit.keyframe, sequence++);
+      onFrame(unit.data, Date.now(), unit.keyframe, sequence++, 0);
     };
 
     const producer: Producer = {

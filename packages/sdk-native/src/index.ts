@@ -4,8 +4,10 @@ export {
   CAMERA_DEFAULTS,
   CAMERA_LIMITS,
   type CameraOptions,
+  MAX_STREAMS,
   parseSource,
   SOURCE_FORMS,
+  type StreamOptions,
 } from './options.js';
 export type {
   Backend,
@@ -14,4 +16,6 @@ export type {
   CameraStats,
   EncodedFrame,
   EncoderSettings,
+  StreamFormat,
+  StreamInfo,
 } from './types.js';

@@ -3,18 +3,28 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CameraError } from './errors.js';
-import type { EncoderSettings, NativeStats } from './types.js';
+import type { EncoderSettings, NativeStats, StreamFormat } from './types.js';
 
 /** The addon's surface (native/camera/addon.cpp). */
 export interface NativeCameraHandle {
-  requestKeyframe(): void;
+  /** The next frame of `stream` is an IDR; without an argument, every stream's. */
+  requestKeyframe(stream?: number): void;
   stats(): NativeStats;
-  /** What the backend runs at: a V4L2 driver may grant another size or rate than asked. */
-  describe(): EncoderSettings & { encoder: string };
+  /**
+   * What the backend runs at (a V4L2 driver may grant another size or rate than asked):
+   * stream 0's settings, and every stream's.
+   */
+  describe(): EncoderSettings & {
+    format: StreamFormat;
+    encoder: string;
+    streams: (EncoderSettings & { format: StreamFormat })[];
+  };
   close(): void;
 }
 
 export interface NativeParams extends EncoderSettings {
+  /** Every stream (test, v4l2); without it one H.264 stream of the settings above. */
+  streams?: (EncoderSettings & { format: StreamFormat })[];
   /** v4l2 only: device path and pixel format ('H264' or 'YUYV'). */
   path?: string;
   fourcc?: string;
@@ -45,7 +55,13 @@ export interface NativeAddon {
   NativeCamera: new (
     kind: 'test' | 'v4l2' | 'sophgo',
     params: NativeParams,
-    onFrame: (data: Buffer, timestampMs: number, keyframe: boolean, sequence: number) => void,
+    onFrame: (
+      data: Buffer,
+      timestampMs: number,
+      keyframe: boolean,
+      sequence: number,
+      stream: number,
+    ) => void,
     onEnd: (error?: Error) => void,
   ) => NativeCameraHandle;
   encoderVersion(): string;

@@ -1,5 +1,5 @@
 import { CameraError } from './errors.js';
-import type { EncoderSettings } from './types.js';
+import type { EncoderSettings, StreamFormat } from './types.js';
 
 /**
  * What the caller asks for. Only `source` is required; see CAMERA_DEFAULTS for the rest. Unset,
@@ -8,6 +8,30 @@ import type { EncoderSettings } from './types.js';
 export interface CameraOptions extends Partial<EncoderSettings> {
   /** 'auto' | 'test' | 'file:PATH' | 'v4l2:/dev/videoN' | 'sophgo' */
   source: string;
+  /**
+   * Several streams from the one capture (test and V4L2 YUYV: scaled and encoded once each;
+   * a file replays as stream 0 only). Each frame says its `stream` (the index here). Given,
+   * it replaces width, height and fps; bitrateKbps and gop are its streams' defaults.
+   */
+  streams?: StreamOptions[];
+}
+
+/** One stream of a camera (see CameraOptions.streams). */
+export interface StreamOptions {
+  width: number;
+  height: number;
+  fps: number;
+  /** H.264 only; default: the camera's bitrateKbps. */
+  bitrateKbps?: number;
+  /** H.264 only; default: the camera's gop. */
+  gop?: number;
+  /** Default 'h264'. */
+  format?: StreamFormat;
+}
+
+/** A stream with every field checked and filled in (0 bitrate and GOP for raw streams). */
+export interface ResolvedStream extends EncoderSettings {
+  format: StreamFormat;
 }
 
 /** The defaults of every optional CameraOptions field: the seed's 1080p30 at 4 Mbit/s. */
@@ -48,6 +72,8 @@ export interface ResolvedOptions extends EncoderSettings {
   source: SourceSpec;
   /** Whether the caller set fps (file replay then ignores the file's own rate). */
   fpsGiven: boolean;
+  /** Every stream; one of width x height @ fps when the caller gave no streams. */
+  streams: ResolvedStream[];
 }
 
 /** Parses a `--source` value; throws a CameraError naming `source` when it is none of the forms. */
@@ -87,25 +113,63 @@ export function parseSource(source: unknown): SourceSpec {
   );
 }
 
-function checkInteger(name: keyof typeof CAMERA_LIMITS, value: unknown): number {
+function checkInteger(name: keyof typeof CAMERA_LIMITS, value: unknown, where = ''): number {
   const [min, max] = CAMERA_LIMITS[name];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new CameraError(
       'INVALID_PARAMETER',
-      `${name}: expected an integer from ${min} to ${max}, got ${String(value)}`,
+      `${where}${name}: expected an integer from ${min} to ${max}, got ${String(value)}`,
       { parameter: name },
     );
   }
   if ((name === 'width' || name === 'height') && value % 2 !== 0) {
     throw new CameraError(
       'INVALID_PARAMETER',
-      `${name}: must be even (4:2:0 video), got ${value}`,
+      `${where}${name}: must be even (4:2:0 video), got ${value}`,
       {
         parameter: name,
       },
     );
   }
   return value;
+}
+
+/** Streams a camera gives at most (one bit each in the addon's per-stream state). */
+export const MAX_STREAMS = 8;
+
+function resolveStreams(
+  streams: unknown,
+  defaults: { bitrateKbps: number; gop: number },
+): ResolvedStream[] {
+  if (!Array.isArray(streams) || streams.length < 1 || streams.length > MAX_STREAMS) {
+    throw new CameraError(
+      'INVALID_PARAMETER',
+      `streams: expected 1..${MAX_STREAMS} stream options, got ${Array.isArray(streams) ? streams.length : typeof streams}`,
+      { parameter: 'streams' },
+    );
+  }
+  return streams.map((s: StreamOptions, i) => {
+    const where = `streams[${i}].`;
+    const format = s?.format ?? 'h264';
+    if (!['h264', 'rgb', 'nv12'].includes(format)) {
+      throw new CameraError(
+        'INVALID_PARAMETER',
+        `${where}format: expected h264, rgb or nv12, got ${String(format)}`,
+        { parameter: 'streams' },
+      );
+    }
+    const raw = format !== 'h264';
+    return {
+      width: checkInteger('width', s?.width, where),
+      height: checkInteger('height', s?.height, where),
+      fps: checkInteger('fps', s?.fps, where),
+      bitrateKbps: raw
+        ? 0
+        : checkInteger('bitrateKbps', s.bitrateKbps ?? defaults.bitrateKbps, where),
+      gop: raw ? 0 : checkInteger('gop', s.gop ?? defaults.gop, where),
+      format,
+    };
+  });
 }
 
 /** Fills in defaults and checks every option, before any native code runs. */
@@ -117,13 +181,31 @@ export function resolveOptions(options: CameraOptions): ResolvedOptions {
   }
   const pick = (name: keyof typeof CAMERA_DEFAULTS) =>
     checkInteger(name, options[name] ?? CAMERA_DEFAULTS[name]);
+  const bitrateKbps = pick('bitrateKbps');
+  const gop = pick('gop');
+  const source = parseSource(options.source);
+  if (options.streams !== undefined) {
+    const streams = resolveStreams(options.streams, { bitrateKbps, gop });
+    const first = streams[0] as ResolvedStream;
+    if (first.format !== 'h264') {
+      throw new CameraError('INVALID_PARAMETER', 'streams[0].format: stream 0 must be h264', {
+        parameter: 'streams',
+      });
+    }
+    const { width, height, fps } = first;
+    return { source, width, height, fps, bitrateKbps, gop, fpsGiven: true, streams };
+  }
+  const width = pick('width');
+  const height = pick('height');
+  const fps = pick('fps');
   return {
-    source: parseSource(options.source),
-    width: pick('width'),
-    height: pick('height'),
-    fps: pick('fps'),
-    bitrateKbps: pick('bitrateKbps'),
-    gop: pick('gop'),
+    source,
+    width,
+    height,
+    fps,
+    bitrateKbps,
+    gop,
     fpsGiven: options.fps !== undefined,
+    streams: [{ width, height, fps, bitrateKbps, gop, format: 'h264' }],
   };
 }

@@ -2,15 +2,30 @@
 // module of their own so no backend imports the factory that imports it.
 import type { CameraError } from './errors.js';
 
-/** One H.264 access unit as captured. */
+/** What one stream carries: H.264, or raw pixels (packed 8-bit RGB, or NV12) for ML. */
+export type StreamFormat = 'h264' | 'rgb' | 'nv12';
+
+/** One H.264 access unit (or, for a raw stream, one picture) as captured. */
 export interface EncodedFrame {
-  /** One whole Annex B access unit; SPS and PPS precede every IDR. */
+  /**
+   * One whole Annex B access unit; SPS and PPS precede every IDR. For a raw stream the
+   * picture: packed R,G,B rows (width * 3 bytes each), or NV12 (Y plane, then interleaved UV).
+   */
   data: Buffer;
   /** Wall clock at capture, ms since the Unix epoch. */
   timestampMs: number;
+  /** True for an IDR, and for every raw picture (each stands alone). */
   keyframe: boolean;
-  /** Capture counter; a gap means frames were dropped (see stats().droppedReasons). */
+  /** Counter of its stream's frame slots; a gap means frames were dropped. */
   sequence: number;
+  /** Which stream of CameraInfo.streams (0 for a single-stream camera). */
+  stream: number;
+}
+
+/** What one stream runs at. */
+export interface StreamInfo extends EncoderSettings {
+  /** (bitrateKbps and gop are 0 for raw streams, and where a V4L2 H.264 camera decides.) */
+  format: StreamFormat;
 }
 
 /** What a backend counts: drops by reason, and its recent encode times (ms). */
@@ -51,6 +66,11 @@ export interface CameraInfo extends EncoderSettings {
   keyframeOnRequest: boolean;
   /** Why this source: the choice `auto` made, or 'requested'. Worth logging. */
   reason: string;
+  /**
+   * Every stream the camera gives, stream 0 first (its settings are the fields above). Fewer
+   * than asked when the source cannot give more: a `file:` source replays its one recording.
+   */
+  streams: StreamInfo[];
 }
 
 /** What the TypeScript side knows of a native backend before it starts; the rest it reports. */
@@ -81,12 +101,19 @@ export interface CameraEvents {
 /** What a backend gives the Camera: it calls onFrame per access unit and onEnd once. */
 export interface Producer {
   info: CameraInfo;
-  requestKeyframe(): void;
+  /** The next frame of `stream` (every stream when unset) is an IDR. */
+  requestKeyframe(stream?: number): void;
   stats(): NativeStats;
   close(): void;
 }
 
 export type StartProducer = (
-  onFrame: (data: Buffer, timestampMs: number, keyframe: boolean, sequence: number) => void,
+  onFrame: (
+    data: Buffer,
+    timestampMs: number,
+    keyframe: boolean,
+    sequence: number,
+    stream: number,
+  ) => void,
   onEnd: (error?: Error) => void,
 ) => Producer;

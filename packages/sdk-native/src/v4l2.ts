@@ -37,11 +37,17 @@ export function pickSize(format: V4l2Format, want: V4l2Size): V4l2Size | undefin
 }
 
 /**
- * Picks the format and size to capture from what the device offers: H.264 over YUYV, then the
- * size nearest the one asked for. Throws DEVICE_UNSUPPORTED_FORMAT naming what the device has.
+ * Picks the format and size to capture from what the device offers: H.264 over YUYV (only YUYV
+ * when `scaled`: several streams need raw captures to scale), then the size nearest the one
+ * asked for. Throws DEVICE_UNSUPPORTED_FORMAT naming what the device has.
  */
-export function chooseFormat(device: V4l2Device, want: V4l2Size, path: string): V4l2Choice {
-  for (const fourcc of V4L2_FORMATS) {
+export function chooseFormat(
+  device: V4l2Device,
+  want: V4l2Size,
+  path: string,
+  scaled = false,
+): V4l2Choice {
+  for (const fourcc of scaled ? (['YUYV'] as const) : V4L2_FORMATS) {
     const format = device.formats.find((f) => f.fourcc === fourcc);
     const size = format && pickSize(format, want);
     if (size && (fourcc === 'H264' || (size.width % 2 === 0 && size.height % 2 === 0))) {
@@ -51,7 +57,7 @@ export function chooseFormat(device: V4l2Device, want: V4l2Size, path: string): 
   const offered = device.formats.map((f) => `${f.fourcc} (${f.description})`).join(', ') || 'none';
   throw new CameraError(
     'DEVICE_UNSUPPORTED_FORMAT',
-    `v4l2 ${path}: ${device.card} offers ${offered}; supported are ${V4L2_FORMATS.join(' and ')} ` +
+    `v4l2 ${path}: ${device.card} offers ${offered}; supported are ${scaled ? 'YUYV (several streams are scaled from raw captures)' : V4L2_FORMATS.join(' and ')} ` +
       '(MJPEG needs a JPEG decoder this package does not have)',
     { parameter: 'source' },
   );
