@@ -46,6 +46,10 @@ extern "C" {
 
 #define CAM_SHM_MAGIC 0x534D4143u /* bytes "CAMS" */
 #define CAM_SHM_VERSION 1u
+/* Additions within version 1 that older readers may ignore (header.minor_version):
+ *   1  stream info gains pixel_format and stride (raw-pixel rings, e.g. RGB for ML).
+ * A writer of minor 0 left those bytes 0, which reads as CAM_SHM_PIXFMT_ENCODED. */
+#define CAM_SHM_MINOR_VERSION 1u
 #define CAM_SHM_CACHE_LINE 64u
 #define CAM_SHM_CODEC_BYTES 32u
 #define CAM_SHM_PARAM_SET_BYTES 1024u
@@ -61,6 +65,14 @@ extern "C" {
 /* What cam_shm_path accepts, as every error message says it. */
 #define CAM_SHM_NAME_RULE "invalid name: want '/' then 1-200 of [A-Za-z0-9._-], not starting with '.'"
 
+/* cam_shm_header.pixel_format: what each slot holds. */
+#define CAM_SHM_PIXFMT_ENCODED 0u    /* access units of `codec` (H.264 Annex B, with start codes) */
+#define CAM_SHM_PIXFMT_RGB24 1u      /* packed 8-bit R,G,B: height rows of stride bytes (>= 3*width) */
+#define CAM_SHM_PIXFMT_NV12 2u       /* height rows of Y, then height/2 rows of interleaved U,V;
+                                        every row stride bytes (>= width) */
+#define CAM_SHM_PIXFMT_RGB_PLANAR 3u /* 8-bit R plane, G plane, B plane: each height rows of
+                                        stride bytes (>= width) */
+
 typedef struct cam_shm_header {
   /* line 0: identity, written before the segment becomes visible under its name, then constant */
   uint32_t magic;             /*   0  CAM_SHM_MAGIC */
@@ -73,7 +85,8 @@ typedef struct cam_shm_header {
   uint64_t epoch;             /*  40  writer generation: its start time in µs since the Unix
                                       epoch, always > the epoch of the segment it replaced */
   uint32_t writer_pid;        /*  48  pid of the writer (diagnostics only) */
-  uint32_t reserved0[3];      /*  52 */
+  uint32_t minor_version;     /*  52  CAM_SHM_MINOR_VERSION of the writer (0: before minors) */
+  uint32_t reserved0[2];      /*  56 */
   /* line 1: hot words, written on every publish */
   uint32_t notify;            /*  64  futex word: +1 after every publish and on close */
   uint32_t state;             /*  68  CAM_SHM_STATE_* bits */
@@ -91,7 +104,9 @@ typedef struct cam_shm_header {
   uint64_t ps_frame_seq;      /* 184  the keyframe the SPS/PPS came from */
   uint8_t sps[CAM_SHM_PARAM_SET_BYTES]; /*  192  latest SPS NAL unit, without start code */
   uint8_t pps[CAM_SHM_PARAM_SET_BYTES]; /* 1216  latest PPS NAL unit, without start code */
-  uint8_t reserved2[64];      /* 2240 */
+  uint32_t pixel_format;      /* 2240  CAM_SHM_PIXFMT_* (minor >= 1; 0 = encoded, see codec) */
+  uint32_t stride;            /* 2244  bytes per pixel row of a raw format (0 when encoded) */
+  uint8_t reserved2[56];      /* 2248 */
 } cam_shm_header;             /* 2304 */
 
 typedef struct cam_shm_slot {
@@ -114,6 +129,7 @@ CAM_STATIC_ASSERT(offsetof(cam_shm_header, slot_table_offset) == 24, "slot_table
 CAM_STATIC_ASSERT(offsetof(cam_shm_header, data_offset) == 32, "data_offset");
 CAM_STATIC_ASSERT(offsetof(cam_shm_header, epoch) == 40, "epoch");
 CAM_STATIC_ASSERT(offsetof(cam_shm_header, writer_pid) == 48, "writer_pid");
+CAM_STATIC_ASSERT(offsetof(cam_shm_header, minor_version) == 52, "minor_version");
 CAM_STATIC_ASSERT(offsetof(cam_shm_header, notify) == 64, "notify");
 CAM_STATIC_ASSERT(offsetof(cam_shm_header, state) == 68, "state");
 CAM_STATIC_ASSERT(offsetof(cam_shm_header, write_seq) == 72, "write_seq");
@@ -128,6 +144,8 @@ CAM_STATIC_ASSERT(offsetof(cam_shm_header, pps_len) == 180, "pps_len");
 CAM_STATIC_ASSERT(offsetof(cam_shm_header, ps_frame_seq) == 184, "ps_frame_seq");
 CAM_STATIC_ASSERT(offsetof(cam_shm_header, sps) == 192, "sps");
 CAM_STATIC_ASSERT(offsetof(cam_shm_header, pps) == 1216, "pps");
+CAM_STATIC_ASSERT(offsetof(cam_shm_header, pixel_format) == 2240, "pixel_format");
+CAM_STATIC_ASSERT(offsetof(cam_shm_header, stride) == 2244, "stride");
 CAM_STATIC_ASSERT(sizeof(cam_shm_header) == CAM_SHM_HEADER_BYTES, "header size");
 CAM_STATIC_ASSERT(CAM_SHM_HEADER_BYTES % CAM_SHM_CACHE_LINE == 0, "header is whole cache lines");
 CAM_STATIC_ASSERT(offsetof(cam_shm_slot, lock) == 0, "slot lock");
@@ -137,6 +155,22 @@ CAM_STATIC_ASSERT(offsetof(cam_shm_slot, timestamp_ms) == 16, "slot timestamp_ms
 CAM_STATIC_ASSERT(offsetof(cam_shm_slot, length) == 24, "slot length");
 CAM_STATIC_ASSERT(offsetof(cam_shm_slot, publish_ns) == 32, "slot publish_ns");
 CAM_STATIC_ASSERT(sizeof(cam_shm_slot) == CAM_SHM_SLOT_ENTRY_BYTES, "slot entry size");
+
+#define CAM_SHM_PAGE 4096u
+
+/* Where slot data starts for `slot_count` slots: after the header and slot table, on a page. */
+static inline uint64_t cam_shm_data_offset(uint32_t slot_count) {
+  uint64_t end = CAM_SHM_HEADER_BYTES + (uint64_t)slot_count * CAM_SHM_SLOT_ENTRY_BYTES;
+  return (end + CAM_SHM_PAGE - 1) / CAM_SHM_PAGE * CAM_SHM_PAGE;
+}
+
+/* The segment size whose slots each hold at least `frame_bytes` (what a writer needs to be
+ * created with for frames of that size, e.g. raw pictures). */
+static inline uint64_t cam_shm_total_bytes_for(uint32_t slot_count, uint64_t frame_bytes) {
+  uint64_t slot = (frame_bytes + CAM_SHM_CACHE_LINE - 1) / CAM_SHM_CACHE_LINE * CAM_SHM_CACHE_LINE;
+  uint64_t total = cam_shm_data_offset(slot_count) + (uint64_t)slot_count * slot;
+  return (total + CAM_SHM_PAGE - 1) / CAM_SHM_PAGE * CAM_SHM_PAGE;
+}
 
 /* Status codes: 0 or a negative cam_shm_status. Messages name the segment (see *_open). */
 typedef enum cam_shm_status {
@@ -445,6 +479,7 @@ static inline int cam_shm_reader_replaced(const cam_shm_reader *r) {
 typedef struct cam_shm_stream_info {
   char codec[CAM_SHM_CODEC_BYTES];
   uint32_t width, height, fps_milli, sps_len, pps_len;
+  uint32_t pixel_format, stride; /* CAM_SHM_PIXFMT_*; see cam_shm_raw_frame_bytes */
   uint64_t ps_frame_seq;
   uint8_t sps[CAM_SHM_PARAM_SET_BYTES];
   uint8_t pps[CAM_SHM_PARAM_SET_BYTES];
@@ -465,6 +500,8 @@ static inline int cam_shm_read_stream_info(const cam_shm_reader *r, cam_shm_stre
     out->sps_len = h->sps_len;
     out->pps_len = h->pps_len;
     out->ps_frame_seq = h->ps_frame_seq;
+    out->pixel_format = h->pixel_format;
+    out->stride = h->stride;
     memcpy(out->sps, h->sps, CAM_SHM_PARAM_SET_BYTES);
     memcpy(out->pps, h->pps, CAM_SHM_PARAM_SET_BYTES);
     /* SYNC: acquire fence before the re-check, as in cam_shm_frame_valid. */
@@ -476,6 +513,22 @@ static inline int cam_shm_read_stream_info(const cam_shm_reader *r, cam_shm_stre
     }
   }
   return CAM_SHM_AGAIN;
+}
+
+/* Bytes one raw picture of `info` takes (0 for encoded rings or an unknown format): a reader
+ * checks a frame's length against it before indexing pixels by row and stride. */
+static inline uint64_t cam_shm_raw_frame_bytes(const cam_shm_stream_info *info) {
+  uint64_t rows = info->height, stride = info->stride;
+  switch (info->pixel_format) {
+    case CAM_SHM_PIXFMT_RGB24:
+      return stride >= 3ull * info->width ? rows * stride : 0;
+    case CAM_SHM_PIXFMT_NV12:
+      return stride >= info->width && rows % 2 == 0 ? rows * stride * 3 / 2 : 0;
+    case CAM_SHM_PIXFMT_RGB_PLANAR:
+      return stride >= info->width ? 3 * rows * stride : 0;
+    default:
+      return 0;
+  }
 }
 
 /* ---------------------------------------------------------------- writer ------------------ */
@@ -490,6 +543,7 @@ typedef struct cam_shm_writer {
   uint64_t seq;          /* last published frame */
   uint64_t inode;
   char name[CAM_SHM_NAME_MAX + 1];
+  char alias[CAM_SHM_NAME_MAX + 1]; /* second name of the segment (cam_shm_writer_link), or "" */
 } cam_shm_writer;
 
 /* Creates NAME (mode e.g. 0600; gid -1 keeps the creator's group) sized total_bytes with
@@ -504,6 +558,13 @@ int cam_shm_writer_publish(cam_shm_writer *w, const uint8_t *data, uint32_t leng
                            uint64_t timestamp_ms, int keyframe, uint64_t *seq_out);
 void cam_shm_writer_set_stream_info(cam_shm_writer *w, const char *codec, uint32_t width,
                                     uint32_t height, uint32_t fps_milli);
+/* Says the ring holds raw pictures (CAM_SHM_PIXFMT_*) with rows of `stride` bytes; call it
+ * with set_stream_info before the first publish. */
+void cam_shm_writer_set_pixel_format(cam_shm_writer *w, uint32_t pixel_format, uint32_t stride);
+/* Gives the segment a second name ALIAS (a hard link in /dev/shm: the same memory, frames
+ * written once), atomically replacing what ALIAS named unless a live writer holds it
+ * (CAM_SHM_BUSY). close() removes ALIAS too if it still names this segment. */
+int cam_shm_writer_link(cam_shm_writer *w, const char *alias, char *err, size_t err_len);
 /* Stores the SPS/PPS of keyframe `frame_seq`. CAM_SHM_TOO_LARGE if either exceeds 1024 bytes. */
 int cam_shm_writer_set_parameter_sets(cam_shm_writer *w, const uint8_t *sps, uint32_t sps_len,
                                       const uint8_t *pps, uint32_t pps_len, uint64_t frame_seq);

@@ -32,6 +32,8 @@ class Writer : public Napi::ObjectWrap<Writer> {
                        {InstanceMethod("publish", &Writer::Publish),
                         InstanceMethod("setStreamInfo", &Writer::SetStreamInfo),
                         InstanceMethod("setParameterSets", &Writer::SetParameterSets),
+                        InstanceMethod("setPixelFormat", &Writer::SetPixelFormat),
+                        InstanceMethod("link", &Writer::Link),
                         InstanceMethod("heartbeat", &Writer::Heartbeat),
                         InstanceMethod("info", &Writer::Info),
                         InstanceMethod("close", &Writer::Close)});
@@ -86,6 +88,24 @@ class Writer : public Napi::ObjectWrap<Writer> {
         &w_, sps.Data(), (uint32_t)sps.ByteLength(), pps.Data(), (uint32_t)pps.ByteLength(),
         (uint64_t)info[2].As<Napi::Number>().Int64Value());
     return Napi::Number::New(info.Env(), rc);
+  }
+
+  // setPixelFormat(pixelFormat, stride)
+  Napi::Value SetPixelFormat(const Napi::CallbackInfo &info) {
+    if (!Open(info)) return info.Env().Undefined();
+    cam_shm_writer_set_pixel_format(&w_, info[0].As<Napi::Number>().Uint32Value(),
+                                    info[1].As<Napi::Number>().Uint32Value());
+    return info.Env().Undefined();
+  }
+
+  // link(alias): a second name for the segment; throws like the constructor.
+  Napi::Value Link(const Napi::CallbackInfo &info) {
+    if (!Open(info)) return info.Env().Undefined();
+    std::string alias = info[0].As<Napi::String>();
+    char err[256];
+    int rc = cam_shm_writer_link(&w_, alias.c_str(), err, sizeof err);
+    if (rc != CAM_SHM_OK) Throw(info.Env(), rc, err);
+    return info.Env().Undefined();
   }
 
   Napi::Value Heartbeat(const Napi::CallbackInfo &info) {
@@ -301,6 +321,9 @@ class Reader : public Napi::ObjectWrap<Reader> {
     o.Set("sps", Napi::Buffer<uint8_t>::Copy(env, s.sps, s.sps_len));
     o.Set("pps", Napi::Buffer<uint8_t>::Copy(env, s.pps, s.pps_len));
     o.Set("psFrameSeq", (double)s.ps_frame_seq);
+    o.Set("pixelFormat", s.pixel_format);
+    o.Set("stride", s.stride);
+    o.Set("rawFrameBytes", (double)cam_shm_raw_frame_bytes(&s));
     return o;
   }
 
@@ -335,6 +358,13 @@ Napi::Object Layout(Napi::Env env) {
   o.Set("maxSlots", CAM_SHM_MAX_SLOTS);
   o.Set("flagKeyframe", CAM_SHM_FLAG_KEYFRAME);
   o.Set("stateClosed", CAM_SHM_STATE_CLOSED);
+  o.Set("minorVersion", CAM_SHM_MINOR_VERSION);
+  Napi::Object pixfmt = Napi::Object::New(env);
+  pixfmt.Set("encoded", CAM_SHM_PIXFMT_ENCODED);
+  pixfmt.Set("rgb24", CAM_SHM_PIXFMT_RGB24);
+  pixfmt.Set("nv12", CAM_SHM_PIXFMT_NV12);
+  pixfmt.Set("rgbPlanar", CAM_SHM_PIXFMT_RGB_PLANAR);
+  o.Set("pixelFormats", pixfmt);
   Napi::Object h = Napi::Object::New(env);
 #define CAM_OFF(obj, type, field) obj.Set(#field, (double)offsetof(type, field))
   CAM_OFF(h, cam_shm_header, magic);
@@ -346,6 +376,7 @@ Napi::Object Layout(Napi::Env env) {
   CAM_OFF(h, cam_shm_header, data_offset);
   CAM_OFF(h, cam_shm_header, epoch);
   CAM_OFF(h, cam_shm_header, writer_pid);
+  CAM_OFF(h, cam_shm_header, minor_version);
   CAM_OFF(h, cam_shm_header, notify);
   CAM_OFF(h, cam_shm_header, state);
   CAM_OFF(h, cam_shm_header, write_seq);
@@ -360,6 +391,8 @@ Napi::Object Layout(Napi::Env env) {
   CAM_OFF(h, cam_shm_header, ps_frame_seq);
   CAM_OFF(h, cam_shm_header, sps);
   CAM_OFF(h, cam_shm_header, pps);
+  CAM_OFF(h, cam_shm_header, pixel_format);
+  CAM_OFF(h, cam_shm_header, stride);
   Napi::Object s = Napi::Object::New(env);
   CAM_OFF(s, cam_shm_slot, lock);
   CAM_OFF(s, cam_shm_slot, flags);
@@ -389,6 +422,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Writer", Writer::Init(env));
   exports.Set("Reader", Reader::Init(env));
   exports.Set("layout", Layout(env));
+  // ringBytesFor(slots, frameBytes): the segment size whose slots hold frames of that size.
+  exports.Set("ringBytesFor", Napi::Function::New(env, [](const Napi::CallbackInfo &info) {
+                return Napi::Number::New(
+                    info.Env(), (double)cam_shm_total_bytes_for(
+                                    info[0].As<Napi::Number>().Uint32Value(),
+                                    (uint64_t)info[1].As<Napi::Number>().Int64Value()));
+              }));
   return exports;
 }
 

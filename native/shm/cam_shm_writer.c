@@ -5,8 +5,6 @@
 #include <limits.h>
 #include <sys/file.h>
 
-#define CAM_SHM_PAGE 4096u
-
 static uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
 
 /* Looks at a previous segment under the same name. Returns CAM_SHM_BUSY if a live writer holds
@@ -40,7 +38,7 @@ int cam_shm_writer_create(cam_shm_writer *w, const char *name, uint64_t total_by
   w->fd = -1;
   if (cam_shm_path(name, path, sizeof path) != CAM_SHM_OK)
     return cam_shm_fail(err, err_len, CAM_SHM_INVALID, "create", name, CAM_SHM_NAME_RULE);
-  uint64_t data_offset = round_up(CAM_SHM_HEADER_BYTES + (uint64_t)slot_count * 64u, CAM_SHM_PAGE);
+  uint64_t data_offset = cam_shm_data_offset(slot_count);
   total_bytes = round_up(total_bytes, CAM_SHM_PAGE);
   uint64_t slot_bytes = slot_count >= CAM_SHM_MIN_SLOTS && total_bytes > data_offset
                             ? (total_bytes - data_offset) / slot_count / 64u * 64u
@@ -87,6 +85,7 @@ int cam_shm_writer_create(cam_shm_writer *w, const char *name, uint64_t total_by
 
   cam_shm_header *h = w->hdr; /* fresh file: all zero */
   h->version = CAM_SHM_VERSION;
+  h->minor_version = CAM_SHM_MINOR_VERSION;
   h->slot_count = slot_count;
   h->slot_bytes = (uint32_t)slot_bytes;
   h->total_bytes = total_bytes;
@@ -210,6 +209,45 @@ int cam_shm_writer_set_parameter_sets(cam_shm_writer *w, const uint8_t *sps, uin
   return CAM_SHM_OK;
 }
 
+void cam_shm_writer_set_pixel_format(cam_shm_writer *w, uint32_t pixel_format, uint32_t stride) {
+  cam_shm_header *h = w->hdr;
+  uint32_t lock = info_begin(h);
+  h->pixel_format = pixel_format;
+  h->stride = stride;
+  info_end(h, lock);
+}
+
+int cam_shm_writer_link(cam_shm_writer *w, const char *alias, char *err, size_t err_len) {
+  char path[CAM_SHM_NAME_MAX + 16], apath[CAM_SHM_NAME_MAX + 16], tmp[CAM_SHM_NAME_MAX + 48];
+  if (cam_shm_path(alias, apath, sizeof apath) != CAM_SHM_OK ||
+      cam_shm_path(w->name, path, sizeof path) != CAM_SHM_OK)
+    return cam_shm_fail(err, err_len, CAM_SHM_INVALID, "link", alias, CAM_SHM_NAME_RULE);
+  /* What ALIAS names now may be a live writer's segment (another streamer): leave it be. */
+  uint64_t old_epoch;
+  int old_fd;
+  int rc = inspect_previous(apath, alias, &old_epoch, &old_fd, err, err_len);
+  if (rc != CAM_SHM_OK) return rc;
+  snprintf(tmp, sizeof tmp, "%s.%d.link", apath, (int)getpid());
+  unlink(tmp);
+  const char *step = "link";
+  if (link(path, tmp) != 0) goto fail;
+  step = "rename";
+  if (rename(tmp, apath) != 0) { /* atomic: readers of ALIAS see the old or the new segment */
+    int e = errno;
+    unlink(tmp);
+    errno = e;
+    goto fail;
+  }
+  if (old_fd >= 0) close(old_fd);
+  snprintf(w->alias, sizeof w->alias, "%s", alias);
+  return CAM_SHM_OK;
+fail : {
+  int e = errno;
+  if (old_fd >= 0) close(old_fd);
+  return cam_shm_fail_errno(err, err_len, step, alias, e);
+}
+}
+
 void cam_shm_writer_heartbeat(cam_shm_writer *w) {
   /* SYNC: relaxed, a standalone liveness hint (see publish). */
   __atomic_store_n(&w->hdr->heartbeat_ns, cam_shm_now_ns(), __ATOMIC_RELAXED);
@@ -222,9 +260,13 @@ void cam_shm_writer_close(cam_shm_writer *w) {
   wake_readers(w);
   char path[CAM_SHM_NAME_MAX + 16];
   struct stat st;
-  if (cam_shm_path(w->name, path, sizeof path) == CAM_SHM_OK && stat(path, &st) == 0 &&
-      (uint64_t)st.st_ino == w->inode)
-    unlink(path);
+  /* Each name goes only if it still names this segment (a restarted writer may own it now). */
+  const char *names[2] = {w->name, w->alias};
+  for (int i = 0; i < 2; i++) {
+    if (names[i][0] && cam_shm_path(names[i], path, sizeof path) == CAM_SHM_OK &&
+        stat(path, &st) == 0 && (uint64_t)st.st_ino == w->inode)
+      unlink(path);
+  }
   munmap(w->base, w->size);
   close(w->fd); /* drops the flock */
   w->base = NULL;

@@ -5,9 +5,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ShmError } from './errors';
 
+/** What a ring's slots hold: access units ('encoded'), or raw pictures (cam_shm.h PIXFMT_*). */
+export type PixelFormat = 'encoded' | 'rgb24' | 'nv12' | 'rgbPlanar';
+
 export interface NativeWriter {
   publish(data: Uint8Array, timestampMs: number, keyframe: boolean): number;
   setStreamInfo(codec: string, width: number, height: number, fpsMilli: number): void;
+  setPixelFormat(pixelFormat: number, stride: number): void;
+  link(alias: string): void;
   setParameterSets(sps: Uint8Array, pps: Uint8Array, frameSeq: number): number;
   heartbeat(): void;
   info(): { epoch: number; slots: number; slotBytes: number; totalBytes: number };
@@ -37,6 +42,10 @@ export interface NativeReader {
     sps: Uint8Array;
     pps: Uint8Array;
     psFrameSeq: number;
+    pixelFormat: number;
+    stride: number;
+    /** Bytes of one raw picture by format, height and stride; 0 when encoded or unknown. */
+    rawFrameBytes: number;
   } | null;
   close(): void;
 }
@@ -56,6 +65,10 @@ export interface ShmLayout {
   maxSlots: number;
   flagKeyframe: number;
   stateClosed: number;
+  /** Additions within this version the addon's writer fills (cam_shm.h CAM_SHM_MINOR_VERSION). */
+  minorVersion: number;
+  /** CAM_SHM_PIXFMT_* values by name. */
+  pixelFormats: Record<PixelFormat, number>;
   header: Record<string, number>;
   slot: Record<string, number>;
 }
@@ -72,6 +85,8 @@ export interface Addon {
   ) => NativeWriter;
   Reader: new (name: string) => NativeReader;
   layout: ShmLayout;
+  /** The segment size whose `slots` slots each hold a frame of `frameBytes` (cam_shm.h). */
+  ringBytesFor(slots: number, frameBytes: number): number;
 }
 
 function libc(): string {

@@ -11,7 +11,6 @@
  * | `BUSY` | another live writer holds the segment |
  * | `FRAME_TOO_LARGE` | an access unit is larger than one slot (`stats().slotBytes`) |
  * | `PARAMETER_SET_TOO_LARGE` | an SPS or PPS is larger than the header's 1024-byte area |
- * | `MALFORMED_ACCESS_UNIT` | a keyframe is not Annex B (its SPS/PPS cannot be found) |
  * | `INVALID_ARGUMENT` | a bad name, size, mode, group, timestamp or stream info |
  * | `CLOSED` | the writer or reader was closed |
  * | `OVERWRITTEN` | `frame.copy()` raced the writer: the slot already holds a newer frame |
@@ -27,7 +26,6 @@ export type ShmErrorCode =
   | 'BUSY'
   | 'FRAME_TOO_LARGE'
   | 'PARAMETER_SET_TOO_LARGE'
-  | 'MALFORMED_ACCESS_UNIT'
   | 'INVALID_ARGUMENT'
   | 'CLOSED'
   | 'OVERWRITTEN'

@@ -1,6 +1,7 @@
 export { ShmError, type ShmErrorCode } from './errors';
 export {
   type ShmFrame,
+  type ShmPicture,
   ShmReader,
   type ShmReaderEvents,
   type ShmReaderOptions,
@@ -10,13 +11,14 @@ export {
 } from './reader';
 export {
   DEFAULT_SHM_NAME,
+  type ParameterSets,
   ShmWriter,
   type ShmWriterOptions,
   type ShmWriterStats,
   type StreamInfo,
 } from './writer';
 
-import { addon, type ShmLayout } from './addon';
+import { addon, type PixelFormat, type ShmLayout } from './addon';
 
 /** The layout constants and byte offsets this build was compiled with (from cam_shm.h). */
 export function shmLayout(): ShmLayout {
@@ -27,4 +29,9 @@ export function shmLayout(): ShmLayout {
 export function shmNameProblem(name: string): string | null {
   return addon().nameProblem(name);
 }
-export type { ShmLayout };
+
+/** The ring size whose `slots` slots each hold a frame of `frameBytes` (from cam_shm.h). */
+export function ringBytesFor(slots: number, frameBytes: number): number {
+  return addon().ringBytesFor(slots, frameBytes);
+}
+export type { PixelFormat, ShmLayout };

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { addon, type NativeReader } from './addon';
+import { addon, type NativeReader, type PixelFormat } from './addon';
 import { native, ShmError } from './errors';
 import { DEFAULT_SHM_NAME } from './writer';
 
@@ -44,6 +44,21 @@ export interface ShmStreamInfo {
   /** The SPS and PPS of the latest keyframe (without start codes), if one was published. */
   sps?: Uint8Array;
   pps?: Uint8Array;
+  /** 'encoded' (access units of `codec`) or the raw pictures' format; stride 0 when encoded. */
+  pixelFormat: PixelFormat;
+  /** Bytes per pixel row of a raw picture. */
+  stride: number;
+}
+
+/** A raw picture: its pixels as a typed-array view into shared memory (zero copy). */
+export interface ShmPicture {
+  pixelFormat: Exclude<PixelFormat, 'encoded'>;
+  width: number;
+  height: number;
+  /** Bytes per row: rgb24 rows hold 3 * width bytes, nv12 and rgbPlanar rows width bytes. */
+  stride: number;
+  /** height * stride bytes (rgb24), then for nv12 height / 2 rows of UV, for rgbPlanar G and B. */
+  pixels: Uint8Array;
 }
 
 export interface ShmReaderStats {
@@ -253,12 +268,50 @@ export class ShmReader extends EventEmitter<ShmReaderEvents> implements AsyncIte
   streamInfo(): ShmStreamInfo | undefined {
     const s = this.#native.streamInfo();
     if (!s || (s.codec === '' && s.width === 0)) return undefined;
+    const formats = addon().layout.pixelFormats;
+    const pixelFormat = (Object.keys(formats) as PixelFormat[]).find(
+      (k) => formats[k] === s.pixelFormat,
+    );
+    if (pixelFormat === undefined) {
+      throw new ShmError(
+        'BAD_VERSION',
+        `shm ${this.name}: pixel format ${s.pixelFormat} is newer than this reader (layout minor ${addon().layout.minorVersion})`,
+      );
+    }
     return {
       codec: s.codec,
       width: s.width,
       height: s.height,
       fps: s.fpsMilli / 1000,
       ...(s.sps.byteLength > 0 ? { sps: s.sps, pps: s.pps } : {}),
+      pixelFormat,
+      stride: s.stride,
+    };
+  }
+
+  /**
+   * The pixels of a frame of a raw ring, as a view into shared memory (check frame.isValid()
+   * after using them). Throws INVALID_ARGUMENT when the ring is not raw or the frame's length
+   * is not one picture of the ring's format, size and stride.
+   */
+  picture(frame: ShmFrame): ShmPicture {
+    const s = this.#native.streamInfo();
+    const info = this.streamInfo();
+    if (!s || !info || info.pixelFormat === 'encoded') {
+      throw new ShmError('INVALID_ARGUMENT', `shm ${this.name}: not a raw-picture ring`);
+    }
+    if (s.rawFrameBytes === 0 || frame.data.byteLength !== s.rawFrameBytes) {
+      throw new ShmError(
+        'INVALID_ARGUMENT',
+        `shm ${this.name}: frame ${frame.seq} has ${frame.data.byteLength} bytes, a ${info.width}x${info.height} ${info.pixelFormat} picture with stride ${info.stride} has ${s.rawFrameBytes}`,
+      );
+    }
+    return {
+      pixelFormat: info.pixelFormat,
+      width: info.width,
+      height: info.height,
+      stride: info.stride,
+      pixels: frame.data,
     };
   }
 

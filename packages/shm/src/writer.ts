@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { findParameterSets } from '@cam/protocol';
-import { addon, type NativeWriter } from './addon';
+import { addon, type NativeWriter, type PixelFormat } from './addon';
 import { native, ShmError } from './errors';
 
 export const DEFAULT_SHM_NAME = '/video_stream';
@@ -16,14 +15,29 @@ export interface ShmWriterOptions {
   group?: string | number;
   /** How often the heartbeat is refreshed while no frames are published. Default 500 ms. */
   heartbeatMs?: number;
+  /**
+   * A second name for the same segment (a hard link in /dev/shm): readers of either name see
+   * the same frames, written once. Replaced atomically like the name; removed on close() if it
+   * still names this segment. BUSY if a live writer holds it.
+   */
+  alias?: string;
+}
+
+/** The SPS and PPS NAL units of a keyframe (without start codes), as the caller found them. */
+export interface ParameterSets {
+  sps: Uint8Array;
+  pps: Uint8Array;
 }
 
 export interface StreamInfo {
-  /** RFC 6381 codec string, e.g. 'avc1.640028' (at most 31 characters). */
+  /** RFC 6381 codec string, e.g. 'avc1.640028', or the raw format's name (at most 31 chars). */
   codec: string;
   width: number;
   height: number;
   fps: number;
+  /** Raw pictures instead of access units (default 'encoded'), with rows of `stride` bytes. */
+  pixelFormat?: PixelFormat;
+  stride?: number;
 }
 
 export interface ShmWriterStats {
@@ -88,6 +102,19 @@ export class ShmWriter {
   readonly #info: { epoch: number; slots: number; slotBytes: number; totalBytes: number };
 
   static create(name: string = DEFAULT_SHM_NAME, options: ShmWriterOptions = {}): ShmWriter {
+    const writer = ShmWriter.#create(name, options);
+    if (options.alias !== undefined) {
+      try {
+        native(() => writer.#native.link(options.alias as string));
+      } catch (err) {
+        writer.close();
+        throw err;
+      }
+    }
+    return writer;
+  }
+
+  static #create(name: string, options: ShmWriterOptions): ShmWriter {
     const layout = addon().layout;
     const totalBytes = positiveInteger(
       name,
@@ -135,7 +162,8 @@ export class ShmWriter {
 
   setStreamInfo(info: StreamInfo): void {
     this.#ensureOpen();
-    const { codec, width, height, fps } = info;
+    const { codec, width, height, fps, pixelFormat = 'encoded', stride = 0 } = info;
+    const formats = addon().layout.pixelFormats;
     const ok =
       typeof codec === 'string' &&
       codec.length < addon().layout.codecBytes &&
@@ -143,7 +171,12 @@ export class ShmWriter {
       [width, height].every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffff) &&
       Number.isFinite(fps) &&
       fps >= 0 &&
-      fps <= 1000;
+      fps <= 1000 &&
+      Object.hasOwn(formats, pixelFormat) &&
+      Number.isInteger(stride) &&
+      stride >= 0 &&
+      stride <= 0xffffff &&
+      (pixelFormat === 'encoded') === (stride === 0);
     if (!ok) {
       throw new ShmError(
         'INVALID_ARGUMENT',
@@ -151,13 +184,20 @@ export class ShmWriter {
       );
     }
     this.#native.setStreamInfo(codec, width, height, Math.round(fps * 1000));
+    this.#native.setPixelFormat(formats[pixelFormat], stride);
   }
 
   /**
-   * Copies one access unit (Annex B) into the ring and wakes readers. Returns its sequence
-   * number. A keyframe's SPS/PPS also go to the header for readers that join later.
+   * Copies one access unit (Annex B), or one raw picture, into the ring and wakes readers.
+   * Returns its sequence number. A keyframe's `parameterSets` (the caller found them; this
+   * package does not parse H.264) go to the header for readers that join later.
    */
-  publish(accessUnit: Uint8Array, timestampMs: number, keyframe: boolean): number {
+  publish(
+    accessUnit: Uint8Array,
+    timestampMs: number,
+    keyframe: boolean,
+    parameterSets?: ParameterSets,
+  ): number {
     this.#ensureOpen();
     if (!(accessUnit instanceof Uint8Array)) {
       throw new ShmError('INVALID_ARGUMENT', `shm ${this.name}: access unit must be a Uint8Array`);
@@ -175,7 +215,7 @@ export class ShmWriter {
         `shm ${this.name}: frame of ${accessUnit.byteLength} bytes exceeds the slot size ${this.#info.slotBytes} (raise totalBytes or lower slots)`,
       );
     }
-    if (keyframe) this.#storeParameterSets(accessUnit);
+    if (keyframe && parameterSets) this.#storeParameterSets(parameterSets);
     const seq = this.#native.publish(accessUnit, timestampMs, keyframe === true);
     this.#writeSeq = seq;
     this.#published++;
@@ -183,24 +223,15 @@ export class ShmWriter {
     return seq;
   }
 
-  #storeParameterSets(accessUnit: Uint8Array): void {
-    let found: { sps?: Uint8Array; pps?: Uint8Array };
-    try {
-      found = findParameterSets(accessUnit);
-    } catch (err) {
-      this.#rejected++;
-      throw new ShmError(
-        'MALFORMED_ACCESS_UNIT',
-        `shm ${this.name}: keyframe is not Annex B: ${(err as Error).message}`,
-        { cause: err },
-      );
+  #storeParameterSets({ sps, pps }: ParameterSets): void {
+    if (!(sps instanceof Uint8Array) || !(pps instanceof Uint8Array)) {
+      throw new ShmError('INVALID_ARGUMENT', `shm ${this.name}: SPS and PPS must be Uint8Arrays`);
     }
-    if (!found.sps || !found.pps) return; // keep the last complete pair
-    if (this.#native.setParameterSets(found.sps, found.pps, this.#writeSeq + 1) !== 0) {
+    if (this.#native.setParameterSets(sps, pps, this.#writeSeq + 1) !== 0) {
       this.#rejected++;
       throw new ShmError(
         'PARAMETER_SET_TOO_LARGE',
-        `shm ${this.name}: SPS (${found.sps.byteLength} B) or PPS (${found.pps.byteLength} B) exceeds ${addon().layout.paramSetBytes} bytes`,
+        `shm ${this.name}: SPS (${sps.byteLength} B) or PPS (${pps.byteLength} B) exceeds ${addon().layout.paramSetBytes} bytes`,
       );
     }
   }
