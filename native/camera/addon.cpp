@@ -289,6 +289,19 @@ Napi::Value encoderVersion(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), version);
 }
 
+// testPicture(width, height, sequence, timestampMs) -> Buffer: the I420 picture the test source
+// draws for capture `sequence` taken at timestampMs (for checking what a channel made of it).
+Napi::Value testPicture(const Napi::CallbackInfo &info) {
+  int width = info[0].As<Napi::Number>().Int32Value();
+  int height = info[1].As<Napi::Number>().Int32Value();
+  auto buffer = Napi::Buffer<uint8_t>::New(info.Env(), cam_i420_size(width, height));
+  cam_i420 picture;
+  cam_i420_wrap(&picture, buffer.Data(), width, height);
+  cam_draw_test_pattern(&picture, static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()),
+                        info[3].As<Napi::Number>().Int64Value());
+  return buffer;
+}
+
 Napi::Object sizeObject(Napi::Env env, const CamV4l2Size &size) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("width", size.width);
@@ -335,6 +348,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeV4l2", Napi::Function::New(env, probeV4l2));
   exports.Set("NativeCamera", NativeCamera::define(env));
   exports.Set("encoderVersion", Napi::Function::New(env, encoderVersion));
+  exports.Set("testPicture", Napi::Function::New(env, testPicture));
 #ifdef CAM_WITH_SOPHGO
   exports.Set("sophgo", Napi::Boolean::New(env, true));
 #else

@@ -4,6 +4,9 @@ import {
   formatChannel,
   MAX_CHANNELS,
   parseChannels,
+  planRings,
+  RAW_RING_SLOTS,
+  type RingSize,
   rawFrameBytes,
   resolveChannels,
   ringName,
@@ -123,5 +126,47 @@ describe('resolveChannels', () => {
     expect(rawFrameBytes({ width: 640, height: 640, format: 'rgb' })).toBe(1_228_800);
     expect(rawFrameBytes({ width: 640, height: 480, format: 'nv12' })).toBe(460_800);
     expect(rawFrameBytes({ width: 640, height: 480, format: 'h264' })).toBe(0);
+  });
+});
+
+describe('planRings', () => {
+  // What cam_shm.h computes (ringBytesFor), stated here so the test needs no addon.
+  const ringBytesFor = (slots: number, frame: number) =>
+    Math.ceil(
+      (Math.ceil((2304 + slots * 64) / 4096) * 4096 + slots * Math.ceil(frame / 64) * 64) / 4096,
+    ) * 4096;
+  const budget = { totalBytes: 16 * 1024 * 1024, slots: 32 };
+
+  it('gives one channel the whole budget, as before channels', () => {
+    expect(planRings(resolveChannels(undefined, DEFAULTS), budget, ringBytesFor)).toEqual([budget]);
+  });
+
+  it('shares the budget among H.264 channels by pixels and sizes raw rings for 4 pictures', () => {
+    const channels = resolveChannels(
+      parseChannels('1920x1080@30,1280x720@30,640x480@15,640x640@15:rgb,320x240@5:nv12:slots=2'),
+      DEFAULTS,
+    );
+    const rings = planRings(channels, budget, ringBytesFor);
+    expect(rings.map((r) => r.slots)).toEqual([32, 32, 32, RAW_RING_SLOTS, 2]);
+    const h264 = rings.slice(0, 3).reduce((n, r) => n + r.totalBytes, 0);
+    expect(h264).toBeLessThanOrEqual(budget.totalBytes);
+    expect(h264).toBeGreaterThan(budget.totalBytes - 3 * 4096);
+    expect((rings[0] as RingSize).totalBytes / (rings[1] as RingSize).totalBytes).toBeCloseTo(
+      2.25,
+      1,
+    );
+    expect((rings[3] as RingSize).totalBytes).toBe(ringBytesFor(4, 640 * 640 * 3));
+    expect((rings[4] as RingSize).totalBytes).toBe(ringBytesFor(2, (320 * 240 * 3) / 2));
+  });
+
+  it('takes shm= and slots= of a channel as given, out of the shared budget', () => {
+    const channels = resolveChannels(
+      parseChannels('1920x1080@30:shm=4m:slots=8,1280x720@30'),
+      DEFAULTS,
+    );
+    expect(planRings(channels, budget, ringBytesFor)).toEqual([
+      { totalBytes: 4 * 1024 * 1024, slots: 8 },
+      { totalBytes: budget.totalBytes, slots: 32 },
+    ]);
   });
 });

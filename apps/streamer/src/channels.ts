@@ -243,3 +243,38 @@ export function rawFrameBytes(c: Pick<Channel, 'width' | 'height' | 'format'>): 
 export function ringName(shmName: string, id: number): string {
   return `${shmName}_ch${id}`;
 }
+
+/** Slots of a raw channel's ring unless `slots=` says otherwise: an ML reader may lag 3 frames. */
+export const RAW_RING_SLOTS = 4;
+
+export interface RingSize {
+  totalBytes: number;
+  slots: number;
+}
+
+/**
+ * The size of each channel's ring. H.264 channels without `shm=` share `budget.totalBytes`
+ * (--shm-bytes, @cam/shm's 16 MiB by default) in proportion to their pixel counts, each with
+ * `budget.slots` slots: one channel gets the whole budget, exactly as before channels. A raw
+ * channel's ring holds RAW_RING_SLOTS pictures (ringBytesFor sizes it, from cam_shm.h).
+ * `shm=` and `slots=` in a channel's spec override both.
+ */
+export function planRings(
+  channels: readonly Channel[],
+  budget: RingSize,
+  ringBytesFor: (slots: number, frameBytes: number) => number,
+): RingSize[] {
+  const shared = channels.filter((c) => c.format === 'h264' && c.shmBytes === undefined);
+  const pixels = shared.reduce((n, c) => n + c.width * c.height, 0);
+  const page = 4096;
+  return channels.map((c) => {
+    if (c.format !== 'h264') {
+      const slots = c.shmSlots ?? RAW_RING_SLOTS;
+      return { slots, totalBytes: c.shmBytes ?? ringBytesFor(slots, rawFrameBytes(c)) };
+    }
+    const slots = c.shmSlots ?? budget.slots;
+    if (c.shmBytes !== undefined) return { slots, totalBytes: c.shmBytes };
+    const share = Math.floor((budget.totalBytes * c.width * c.height) / pixels / page) * page;
+    return { slots, totalBytes: Math.max(RING_BYTES_LIMITS[0], share) };
+  });
+}

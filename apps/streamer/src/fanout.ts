@@ -1,5 +1,6 @@
-// Sends every framed access unit to every client, the same bytes to all, and keeps each client
-// on a decodable chain:
+// Sends every framed access unit of one channel to its clients, the same bytes to all (v1.1
+// clients get the message with its channel-id byte, v1.0 clients the same bytes from offset 1),
+// and keeps each client on a decodable chain:
 // - Late joiners (see join.ts): with the 'keyframe' policy a joiner waits for the next IDR, which
 //   is requested from the camera (coalesced and rate-limited); with 'gop' it gets the cached GOP
 //   (IDR with SPS+PPS, then every frame since) at once. A GOP that outgrows gopCacheBytes is not
@@ -9,7 +10,7 @@
 //   by clientBufferBytes plus one message; a client over the bound for stallTimeoutMs is cut.
 import { type JoinPolicy, KeyframeRequests } from './join';
 import type { Logger } from './log';
-import type { DisconnectReason, DropReason, StreamerMetrics } from './metrics';
+import type { ChannelMetrics, DisconnectReason, DropReason } from './metrics';
 
 /** One connected WebSocket, as a server implementation exposes it. */
 export interface Peer {
@@ -27,6 +28,8 @@ export interface Peer {
 
 interface Client {
   peer: Peer;
+  /** v1.1 (channel id first) or v1.0 framing. */
+  v11: boolean;
   /** Why frames are skipped until the next keyframe, or null when the client is live. */
   skipping: DropReason | null;
   /** When the client went over its buffer bound, or null while under it. */
@@ -44,7 +47,8 @@ export interface FanoutOptions {
   join: JoinPolicy;
   /** At most one keyframe request per this many ms, however many clients join. */
   keyframeIntervalMs: number;
-  metrics: StreamerMetrics;
+  /** This channel's counters (each also counts in the all-channel totals). */
+  metrics: ChannelMetrics;
   log: Logger;
   /** Asks the camera for an IDR (for joiners waiting for one). */
   requestKeyframe: () => void;
@@ -55,6 +59,7 @@ const PROTOCOL_CLOSE_CODES = new Set([1002, 1003, 1007, 1009]);
 
 export class Fanout {
   private readonly clients = new Map<Peer, Client>();
+  /** v1.1 messages of the current GOP (v1.0 clients get each one's subarray(1)). */
   private gop: Uint8Array[] = [];
   private gopBytes = 0;
   /** False until the first keyframe, and while the current GOP is over the cap. */
@@ -85,8 +90,15 @@ export class Fanout {
   }
 
   /** Starts a client: live frames from the next keyframe, or the cached GOP now. */
-  add(peer: Peer): void {
-    const client: Client = { peer, skipping: null, overSince: null, skipped: 0, closeReason: null };
+  add(peer: Peer, framing: 'v1.0' | 'v1.1' = 'v1.0'): void {
+    const client: Client = {
+      peer,
+      v11: framing === 'v1.1',
+      skipping: null,
+      overSince: null,
+      skipped: 0,
+      closeReason: null,
+    };
     this.clients.set(peer, client);
     if (this.options.join === 'keyframe' || !this.gopComplete) {
       client.skipping = 'waiting_for_keyframe';
@@ -94,7 +106,7 @@ export class Fanout {
       return;
     }
     for (const message of this.gop) {
-      if (!this.deliver(client, message)) return;
+      if (!this.deliver(client, client.v11 ? message : message.subarray(1))) return;
     }
   }
 
@@ -107,10 +119,14 @@ export class Fanout {
     return reason;
   }
 
-  /** Sends one framed access unit to every client that can take it. */
+  /**
+   * Sends one framed access unit to every client that can take it: `message` in the v1.1
+   * framing (channel id first); v1.0 clients get the same bytes from offset 1.
+   */
   broadcast(message: Uint8Array, keyframe: boolean): void {
     if (keyframe) this.keyframes.keyframeSent();
     if (this.options.join === 'gop') this.cache(message, keyframe);
+    const legacy = message.subarray(1);
     const { clientBufferBytes, stallTimeoutMs, metrics, log } = this.options;
     const now = Date.now();
     for (const client of this.clients.values()) {
@@ -147,7 +163,7 @@ export class Fanout {
         client.skipping = null;
         client.skipped = 0;
       }
-      this.deliver(client, message);
+      this.deliver(client, client.v11 ? message : legacy);
     }
   }
 

@@ -15,36 +15,80 @@ interface Metric {
   render(): string[];
 }
 
-/** A monotonically increasing count, optionally split by one label. */
+// Label values of one series, joined: a character no label value of ours contains.
+const SEP = '\u0000';
+
+/** A monotonically increasing count, optionally split by labels (values in `labels` order). */
 export class Counter implements Metric {
   private readonly values = new Map<string, number>();
+  private readonly labels: string[];
 
   constructor(
     readonly name: string,
     private readonly help: string,
-    private readonly label?: string,
+    label?: string | string[],
     /** Label values shown as 0 before they first occur, so dashboards see every reason. */
     known: string[] = [],
   ) {
-    if (!label) this.values.set('', 0);
+    this.labels = label === undefined ? [] : Array.isArray(label) ? label : [label];
+    if (this.labels.length === 0) this.values.set('', 0);
     for (const k of known) this.values.set(k, 0);
   }
 
-  inc(by = 1, labelValue = ''): void {
-    this.values.set(labelValue, (this.values.get(labelValue) ?? 0) + by);
+  inc(by = 1, ...labelValues: string[]): void {
+    const key = labelValues.join(SEP);
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
 
-  get(labelValue = ''): number {
-    return this.values.get(labelValue) ?? 0;
+  get(...labelValues: string[]): number {
+    return this.values.get(labelValues.join(SEP)) ?? 0;
   }
 
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
     for (const [k, v] of this.values) {
-      lines.push(`${this.name}${this.label ? labelText({ [this.label]: k }) : ''} ${v}`);
+      const values = k.split(SEP);
+      const labels = Object.fromEntries(this.labels.map((l, i) => [l, values[i] ?? '']));
+      lines.push(`${this.name}${labelText(labels)} ${v}`);
     }
     return lines;
   }
+}
+
+/** A value per channel, read when /metrics is scraped. */
+export class ChannelGauge implements Metric {
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly read: () => [channel: number, value: number][],
+  ) {}
+
+  render(): string[] {
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} gauge`,
+      ...this.read().map(([c, v]) => `${this.name}{channel="${c}"} ${v}`),
+    ];
+  }
+}
+
+/** A counter as one channel sees it: each inc also counts in the all-channel total. */
+export interface ChannelCounter {
+  inc(by?: number, labelValue?: string): void;
+}
+
+/** The counters one channel's fan-out and frame path update. */
+export interface ChannelMetrics {
+  frames: ChannelCounter;
+  keyframes: ChannelCounter;
+  keyframeRequests: ChannelCounter;
+  frameBytes: ChannelCounter;
+  messagesSent: ChannelCounter;
+  bytesSent: ChannelCounter;
+  drops: ChannelCounter;
+  disconnects: ChannelCounter;
+  shmPublished: ChannelCounter;
+  shmErrors: ChannelCounter;
 }
 
 /** A value read when /metrics is scraped. */
@@ -150,7 +194,7 @@ export class StreamerMetrics {
     'cam_client_rejected_total',
     'WebSocket upgrades refused, by HTTP status.',
     'status',
-    ['401', '403', '503'],
+    ['400', '401', '403', '503'],
   );
   readonly clientMessages = new Counter(
     'cam_client_messages_ignored_total',
@@ -175,6 +219,41 @@ export class StreamerMetrics {
     'Framing one access unit and handing it to every client (server-added latency).',
     LATENCY_BUCKETS,
   );
+  readonly channelFrames = new Counter(
+    'cam_channel_frames_total',
+    'Frames received from the camera, by channel.',
+    'channel',
+  );
+  readonly channelKeyframes = new Counter(
+    'cam_channel_keyframes_total',
+    'Keyframes (IDRs; every raw picture) received from the camera, by channel.',
+    'channel',
+  );
+  readonly channelKeyframeRequests = new Counter(
+    'cam_channel_keyframe_requests_total',
+    'IDRs asked of the camera for joining clients, by channel.',
+    'channel',
+  );
+  readonly channelMessagesSent = new Counter(
+    'cam_channel_messages_sent_total',
+    'WebSocket messages sent, summed over the clients of each channel.',
+    'channel',
+  );
+  readonly channelBytesSent = new Counter(
+    'cam_channel_bytes_sent_total',
+    'WebSocket payload bytes sent, summed over the clients of each channel.',
+    'channel',
+  );
+  readonly channelDrops = new Counter(
+    'cam_channel_client_drops_total',
+    'Frames not sent to a client, by channel and reason.',
+    ['channel', 'reason'],
+  );
+  readonly channelShmPublished = new Counter(
+    'cam_channel_shm_frames_total',
+    "Frames published to each channel's shared-memory ring.",
+    'channel',
+  );
   private readonly all: Metric[];
 
   constructor(gauges: {
@@ -182,6 +261,8 @@ export class StreamerMetrics {
     maxBufferedBytes: () => number;
     gopCacheBytes: () => number;
     uptimeS: () => number;
+    /** [channel, clients] of every channel; none for a single-channel caller that has none. */
+    channelClients?: () => [number, number][];
   }) {
     this.all = [
       this.frames,
@@ -214,7 +295,47 @@ export class StreamerMetrics {
       ),
       this.frameAge,
       this.fanoutTime,
+      this.channelFrames,
+      this.channelKeyframes,
+      this.channelKeyframeRequests,
+      this.channelMessagesSent,
+      this.channelBytesSent,
+      this.channelDrops,
+      this.channelShmPublished,
+      new ChannelGauge(
+        'cam_channel_clients',
+        'WebSocket clients connected now, by channel.',
+        gauges.channelClients ?? (() => []),
+      ),
     ];
+  }
+
+  /** The counters of one channel: totals as before, and the per-channel series beside them. */
+  channel(id: number): ChannelMetrics {
+    const c = String(id);
+    const both = (total: Counter, mine?: Counter): ChannelCounter => ({
+      inc: (by = 1, label?: string) => {
+        if (label === undefined) {
+          total.inc(by);
+          mine?.inc(by, c);
+        } else {
+          total.inc(by, label);
+          mine?.inc(by, c, label);
+        }
+      },
+    });
+    return {
+      frames: both(this.frames, this.channelFrames),
+      keyframes: both(this.keyframes, this.channelKeyframes),
+      keyframeRequests: both(this.keyframeRequests, this.channelKeyframeRequests),
+      frameBytes: both(this.frameBytes),
+      messagesSent: both(this.messagesSent, this.channelMessagesSent),
+      bytesSent: both(this.bytesSent, this.channelBytesSent),
+      drops: both(this.drops, this.channelDrops),
+      disconnects: both(this.disconnects),
+      shmPublished: both(this.shmPublished, this.channelShmPublished),
+      shmErrors: both(this.shmErrors),
+    };
   }
 
   render(): string {

@@ -26,6 +26,7 @@ function context(overrides: Partial<RouteContext> = {}): RouteContext {
     viewer: loadViewer(dir),
     token: null,
     streamInfo: () => ({ fps: 30 }),
+    channels: (req) => ({ channels: [], host: req.header('host') ?? null }),
     metrics: () => 'cam_clients 0\n',
     unhealthy: () => null,
     ...overrides,
@@ -71,6 +72,11 @@ describe('route', () => {
       headers: { 'content-type': 'application/json' },
       body: '{"fps":30}\n',
     });
+    expect(route(request('/api/channels', 'GET', { host: 'cam:8765' }), context())).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{"channels":[],"host":"cam:8765"}\n',
+    });
   });
 
   it('wants the token for /metrics and /api/stream, not for the page or /healthz', () => {
@@ -78,6 +84,8 @@ describe('route', () => {
     expect(route(request('/api/stream'), ctx).status).toBe(401);
     expect(route(request('/metrics?token=wrong'), ctx).status).toBe(401);
     expect(route(request('/api/stream?token=sesame-sesame'), ctx).status).toBe(200);
+    expect(route(request('/api/channels'), ctx).status).toBe(401);
+    expect(route(request('/api/channels?token=sesame-sesame'), ctx).status).toBe(200);
     expect(
       route(request('/metrics', 'GET', { authorization: 'Bearer sesame-sesame' }), ctx).status,
     ).toBe(200);

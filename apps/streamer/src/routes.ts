@@ -1,5 +1,5 @@
 // HTTP on the WebSocket port: `/` viewer (and its assets), `/healthz`, `/metrics`,
-// `/api/stream`. With a token, /metrics and /api/stream want it too; the viewer page and
+// `/api/stream`, `/api/channels`. With a token, /metrics and the /api routes want it too; the viewer page and
 // /healthz carry no stream data and stay open.
 import { checkToken } from './access';
 import type { Reply, Request } from './server';
@@ -10,6 +10,8 @@ export interface RouteContext {
   token: string | null;
   /** JSON body of /api/stream. */
   streamInfo(): object;
+  /** JSON body of /api/channels (the seed v1.1 shape); the request gives the Host for URLs. */
+  channels(req: Request): object;
   /** Prometheus text of /metrics. */
   metrics(): string;
   /** Null when healthy, else why not. */
@@ -39,6 +41,7 @@ function dispatch(req: Request, ctx: RouteContext): Reply {
       return why === null ? text(200, 'ok\n') : text(503, `${why}\n`);
     }
     case '/metrics':
+    case '/api/channels':
     case '/api/stream': {
       if (ctx.token !== null && !checkToken(req, ctx.token).ok) {
         return text(401, 'missing or wrong token\n');
@@ -50,10 +53,11 @@ function dispatch(req: Request, ctx: RouteContext): Reply {
           body: ctx.metrics(),
         };
       }
+      const body = req.path === '/api/stream' ? ctx.streamInfo() : ctx.channels(req);
       return {
         status: 200,
         headers: { 'content-type': 'application/json', ...NO_STORE },
-        body: `${JSON.stringify(ctx.streamInfo())}\n`,
+        body: `${JSON.stringify(body)}\n`,
       };
     }
   }

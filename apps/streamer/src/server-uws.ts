@@ -9,6 +9,7 @@ import type {
 } from 'uws-pack';
 import type { Peer } from './fanout';
 import {
+  DEFAULT_SUBSCRIPTION,
   plainAddress,
   type Reply,
   type Request,
@@ -16,6 +17,7 @@ import {
   type ServerLimits,
   STATUS_TEXT,
   type StartServer,
+  type Subscription,
   type WebSocketServer,
 } from './server';
 
@@ -23,6 +25,7 @@ type Uws = typeof import('uws-pack');
 
 interface UserData {
   address: string;
+  subscription: Subscription;
   peer?: Peer;
 }
 
@@ -102,7 +105,7 @@ function start(uws: Uws): StartServer {
           return;
         }
         res.upgrade<UserData>(
-          { address: request.address },
+          { address: request.address, subscription: decision.subscription ?? DEFAULT_SUBSCRIPTION },
           req.getHeader('sec-websocket-key'),
           decision.protocol ?? '',
           req.getHeader('sec-websocket-extensions'),
@@ -112,7 +115,7 @@ function start(uws: Uws): StartServer {
       open: (ws) => {
         const data = ws.getUserData();
         data.peer = new UwsPeer(ws, data.address);
-        handlers.open(data.peer);
+        handlers.open(data.peer, data.subscription);
       },
       message: (ws) => {
         const peer = ws.getUserData().peer;

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer as WsServer } from 'ws';
 import type { Peer } from './fanout';
 import {
+  DEFAULT_SUBSCRIPTION,
   plainAddress,
   type Reply,
   type Request,
@@ -138,7 +139,7 @@ export const startWsServer: StartServer = (
         peers.delete(peer);
         handlers.close(peer, violation ?? code);
       });
-      handlers.open(peer);
+      handlers.open(peer, decision.subscription ?? DEFAULT_SUBSCRIPTION);
     });
   });
   // Same cadence as uWebSockets.js's sendPingsAutomatically: a ping every half idle timeout.

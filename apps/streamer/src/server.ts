@@ -21,17 +21,30 @@ export interface Reply {
   body: string | Uint8Array;
 }
 
+/** Which stream an accepted client gets, and how its messages are framed (@cam/protocol). */
+export interface Subscription {
+  channel: number;
+  /** 'v1.0': AU ‖ u64 LE ms (no ?channel); 'v1.1': channel id ‖ AU ‖ u64 LE ms (?channel=N). */
+  framing: 'v1.0' | 'v1.1';
+}
+
+/** A client without ?channel: channel 0, v1.0 framing (what the Supervisor UI of v1.0 gets). */
+export const DEFAULT_SUBSCRIPTION: Subscription = Object.freeze({ channel: 0, framing: 'v1.0' });
+
 export type UpgradeDecision =
   | {
       accept: true /** Subprotocol to confirm, echoing one the client offered. */;
       protocol?: string;
+      /** Handed back to open(); default channel 0 in the v1.0 framing. */
+      subscription?: Subscription;
     }
-  | { accept: false; status: 401 | 403 | 503; reason: string };
+  | { accept: false; status: 400 | 401 | 403 | 503; reason: string };
 
 export interface ServerHandlers {
   http(req: Request): Reply;
   upgrade(req: Request): UpgradeDecision;
-  open(peer: Peer): void;
+  /** A client the upgrade accepted, with that decision's subscription. */
+  open(peer: Peer, subscription: Subscription): void;
   /** A client message (ignored by design; counted). */
   message(peer: Peer): void;
   close(peer: Peer, code: number): void;

@@ -3,19 +3,47 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { encodeMessage, findParameterSets, parseSps, type SpsInfo } from '@cam/protocol';
-import { type Camera, type CameraInfo, type EncodedFrame, openCamera } from '@cam/sdk-native';
-import { type ShmError, ShmWriter } from '@cam/shm';
+import {
+  CHANNEL_ID_BYTES,
+  encodeChannelMessageInPlace,
+  findParameterSets,
+  parseSps,
+  type SpsInfo,
+  TIMESTAMP_TRAILER_BYTES,
+} from '@cam/protocol';
+import {
+  type Camera,
+  type CameraInfo,
+  type CameraOptions,
+  type EncodedFrame,
+  openCamera,
+  type StreamInfo,
+} from '@cam/sdk-native';
+import {
+  type ParameterSets,
+  type PixelFormat,
+  ringBytesFor,
+  type ShmError,
+  ShmWriter,
+  shmLayout,
+} from '@cam/shm';
 import { decideUpgrade } from './access';
-import { resolveChannels } from './channels';
+import { type Channel, planRings, type RingSize, resolveChannels, ringName } from './channels';
 import { chooseServer } from './choose-server';
-import { ConfigError, resolveConfig, type StreamerConfig } from './config';
+import { resolveConfig, type StreamerConfig } from './config';
 import { Fanout, type Peer } from './fanout';
 import { chooseJoin, type JoinPolicy } from './join';
 import { createLogger, type Logger } from './log';
-import { StreamerMetrics } from './metrics';
+import { type ChannelMetrics, StreamerMetrics } from './metrics';
 import { route } from './routes';
-import type { Implementation, ServerHandlers, WebSocketServer } from './server';
+import type {
+  Implementation,
+  Request,
+  ServerHandlers,
+  Subscription,
+  UpgradeDecision,
+  WebSocketServer,
+} from './server';
 import { loadViewer } from './viewer';
 
 export const VERSION: string = createRequire(import.meta.url)('../package.json').version;
@@ -33,12 +61,14 @@ export interface StreamerOptions {
 
 /** A frame as the camera handed it over, before the streamer publishes and sends it. */
 export interface FrameEvent {
-  /** The camera's capture counter; a gap means the camera dropped frames. */
+  /** Which channel (stream of the camera) it belongs to. */
+  channel: number;
+  /** The camera's counter of this channel's frame slots; a gap means frames were dropped. */
   sequence: number;
   /** Capture wall clock, ms since the Unix epoch: the timestamp clients read in the trailer. */
   timestampMs: number;
   keyframe: boolean;
-  /** Bytes of the H.264 access unit; the WebSocket message is 8 more (the trailer). */
+  /** Bytes of the H.264 access unit (or raw picture); a v1.0 message is 8 more. */
   bytes: number;
 }
 
@@ -52,6 +82,30 @@ const CLOSE_POLL_MS = 10;
 // A frame the ring refuses (e.g. larger than a slot) is logged at most this often.
 const SHM_WARN_INTERVAL_MS = 10_000;
 
+/** How a raw channel's format is named in its ring and in /api/channels. */
+const RAW_FORMATS: Record<
+  'rgb' | 'nv12',
+  { pixelFormat: PixelFormat; codec: string; bpp: number }
+> = {
+  rgb: { pixelFormat: 'rgb24', codec: 'rgb24', bpp: 3 },
+  nv12: { pixelFormat: 'nv12', codec: 'nv12', bpp: 1 },
+};
+
+/** One channel as it runs: what was asked, what the camera gives, its clients and ring. */
+interface ChannelRun {
+  spec: Channel;
+  /** What the camera runs it at; null when the source cannot give it (a file's channel 1+). */
+  stream: StreamInfo | null;
+  /** H.264 channels only. */
+  fanout: Fanout | null;
+  shm: ShmWriter | null;
+  ring: string | null;
+  sps: SpsInfo | null;
+  metrics: ChannelMetrics;
+  shmWarnedAt: number;
+  shmFailuresUnlogged: number;
+}
+
 /**
  * Emits 'frame' (a FrameEvent) as the camera hands each frame over, before the shm ring and the
  * clients get it. Listeners run synchronously in the frame path, as with any EventEmitter: keep
@@ -64,16 +118,13 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   /** Resolves once the streamer has stopped, for whatever reason. */
   readonly done: Promise<StopResult>;
   private resolveDone!: (result: StopResult) => void;
-  private fanout: Fanout | null = null;
+  private runs: ChannelRun[] = [];
+  private readonly peers = new Map<Peer, Fanout>();
   private join: ReturnType<typeof chooseJoin> | null = null;
   private camera: Camera | null = null;
-  private shm: ShmWriter | null = null;
   private server: WebSocketServer | null = null;
-  private sps: SpsInfo | null = null;
   private startedAt = 0;
   private lastFrameAt = 0;
-  private shmWarnedAt = 0;
-  private shmFailuresUnlogged = 0;
   private stopping: Promise<void> | null = null;
   private released = false;
 
@@ -82,11 +133,13 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     this.config = resolveConfig(config);
     this.log =
       options.log ?? createLogger({ level: this.config.logLevel, json: this.config.logJson });
+    const fanouts = () => this.runs.flatMap((r) => (r.fanout ? [r.fanout] : []));
     this.metrics = new StreamerMetrics({
       clients: () => this.clients,
-      maxBufferedBytes: () => this.fanout?.maxBufferedBytes() ?? 0,
-      gopCacheBytes: () => this.fanout?.cachedBytes ?? 0,
+      maxBufferedBytes: () => Math.max(0, ...fanouts().map((f) => f.maxBufferedBytes())),
+      gopCacheBytes: () => fanouts().reduce((n, f) => n + f.cachedBytes, 0),
       uptimeS: () => (this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0),
+      channelClients: () => this.runs.map((r, id) => [id, r.fanout?.size ?? 0]),
     });
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -106,8 +159,9 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     return this.need(this.camera, 'cameraInfo').info;
   }
 
+  /** WebSocket clients of every channel. */
   get clients(): number {
-    return this.fanout?.size ?? 0;
+    return this.peers.size;
   }
 
   /** How mid-stream clients start, as chosen for this camera (after start). */
@@ -115,7 +169,12 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     return this.need(this.join, 'joinPolicy').policy;
   }
 
-  /** Opens the camera, the shm ring and the server; on any failure closes what it opened. */
+  /** The channels as configured (after start: with what the camera gives each). */
+  get channels(): readonly Channel[] {
+    return this.runs.map((r) => r.spec);
+  }
+
+  /** Opens the camera, the shm rings and the server; on any failure closes what it opened. */
   async start(): Promise<void> {
     const { config, log } = this;
     const startServer = await chooseServer(config.server, log);
@@ -128,34 +187,47 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       bitrateKbps: config.bitrateKbps,
       gop: config.gop,
     });
-    const [channel0] = channels;
-    if (!channel0 || channels.length > 1) {
-      throw new ConfigError('--channels: more than one channel is not served yet; give one');
-    }
     try {
-      this.camera = await openCamera({
-        source: config.source,
-        width: channel0.width,
-        height: channel0.height,
-        // Only when set: without it a file replays at its own rate. camera.info.fps says which.
-        ...(channel0.fps === 0 ? {} : { fps: channel0.fps }),
-        bitrateKbps: channel0.bitrateKbps,
-        gop: channel0.gop,
-      });
+      this.camera = await openCamera(cameraOptions(config, channels));
       const camera = this.camera;
       this.join = chooseJoin(config.join, camera.info);
-      const fanout = new Fanout({
-        clientBufferBytes: config.clientBufferBytes,
-        gopCacheBytes: config.gopCacheBytes,
-        stallTimeoutMs: config.stallTimeoutMs,
-        join: this.join.policy,
-        keyframeIntervalMs: config.keyframeIntervalMs,
-        metrics: this.metrics,
-        log,
-        requestKeyframe: () => camera.requestKeyframe(),
-      });
-      this.fanout = fanout;
-      camera.on('frame', (frame) => this.onFrame(fanout, frame));
+      const join = this.join.policy;
+      this.runs = channels.map((spec, id) => ({
+        spec,
+        stream: camera.info.streams[id] ?? null,
+        fanout: null,
+        shm: null,
+        ring: null,
+        sps: null,
+        metrics: this.metrics.channel(id),
+        shmWarnedAt: 0,
+        shmFailuresUnlogged: 0,
+      }));
+      const inactive = this.runs.filter((r) => r.stream === null).map((r) => r.spec.id);
+      if (inactive.length > 0) {
+        log.warn('channels inactive', {
+          channels: inactive.join(','),
+          why:
+            camera.info.backend === 'file'
+              ? 'a file: source replays its one recording as channel 0 only'
+              : `the ${camera.info.backend} source gives ${camera.info.streams.length} stream(s)`,
+        });
+      }
+      for (const run of this.runs) {
+        if (run.stream === null || run.spec.format !== 'h264') continue;
+        const id = run.spec.id;
+        run.fanout = new Fanout({
+          clientBufferBytes: config.clientBufferBytes,
+          gopCacheBytes: config.gopCacheBytes,
+          stallTimeoutMs: config.stallTimeoutMs,
+          join,
+          keyframeIntervalMs: config.keyframeIntervalMs,
+          metrics: run.metrics,
+          log,
+          requestKeyframe: () => camera.requestKeyframe(id),
+        });
+      }
+      camera.on('frame', (frame) => this.onFrame(frame));
       camera.on('error', (err) =>
         log.error('camera error', { code: err.code, error: err.message }),
       );
@@ -165,8 +237,8 @@ export class Streamer extends EventEmitter<StreamerEvents> {
           void this.shutdown({ ok: false, reason: 'camera closed' });
         }
       });
-      if (config.shmName !== null) this.shm = createShm(config.shmName, config);
-      this.server = await startServer(config.host, config.port, this.handlers(viewer, fanout), {
+      if (config.shmName !== null) this.createRings(config.shmName);
+      this.server = await startServer(config.host, config.port, this.handlers(viewer), {
         maxClientMessageBytes: config.maxClientMessageBytes,
         idleTimeoutS: config.idleTimeoutS,
         // Past our own bound a client only gets skipped frames, so twice the bound plus the
@@ -187,6 +259,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       fps: info.fps,
       bitrateKbps: info.bitrateKbps,
       gop: info.gop,
+      ...(this.runs.length > 1 ? { channels: this.runs.map(describeRun).join(', ') } : {}),
       join: this.joinPolicy,
       joinReason: this.join?.reason,
       server: this.server.implementation,
@@ -199,7 +272,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     });
   }
 
-  /** Closes clients (1001), the server, the camera and the shm ring (unlinked). */
+  /** Closes clients (1001), the server, the camera and the shm rings (unlinked). */
   stop(reason = 'stopped'): Promise<void> {
     return this.shutdown({ ok: true, reason });
   }
@@ -207,7 +280,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   private shutdown(result: StopResult): Promise<void> {
     this.stopping ??= (async () => {
       (result.ok ? this.log.info : this.log.error)('streamer stopping', { reason: result.reason });
-      this.fanout?.closeAll(1001, 'server shutting down');
+      for (const run of this.runs) run.fanout?.closeAll(1001, 'server shutting down');
       for (let waited = 0; this.clients > 0 && waited < CLOSE_GRACE_MS; waited += CLOSE_POLL_MS) {
         await new Promise((resolve) => setTimeout(resolve, CLOSE_POLL_MS));
       }
@@ -227,10 +300,54 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       this.camera.removeAllListeners('frame');
       await this.camera.close();
     }
-    this.shm?.close();
+    for (const run of this.runs) run.shm?.close();
   }
 
-  private handlers(viewer: ReturnType<typeof loadViewer>, fanout: Fanout): ServerHandlers {
+  /**
+   * One ring per active channel, NAME_chN, sized by planRings; channel 0's also under NAME, the
+   * v1.0 name (a second name for the same segment: frames written once).
+   */
+  private createRings(shmName: string): void {
+    const { defaultTotalBytes, defaultSlots } = shmLayout();
+    const active = this.runs.filter((r) => r.stream !== null);
+    const sizes = planRings(
+      // Raw rings are sized for the pictures the camera actually gives.
+      active.map((r) => ({
+        ...r.spec,
+        width: r.stream?.width ?? 0,
+        height: r.stream?.height ?? 0,
+      })),
+      {
+        totalBytes: this.config.shmBytes ?? defaultTotalBytes,
+        slots: this.config.shmSlots ?? defaultSlots,
+      },
+      ringBytesFor,
+    );
+    active.forEach((run, i) => {
+      const name = ringName(shmName, run.spec.id);
+      run.shm = createShm(
+        name,
+        this.config,
+        sizes[i] as RingSize,
+        run.spec.id === 0 ? shmName : undefined,
+      );
+      run.ring = name;
+      const stream = run.stream as StreamInfo;
+      if (run.spec.format !== 'h264') {
+        const raw = RAW_FORMATS[run.spec.format];
+        run.shm.setStreamInfo({
+          codec: raw.codec,
+          width: stream.width,
+          height: stream.height,
+          fps: stream.fps,
+          pixelFormat: raw.pixelFormat,
+          stride: stream.width * raw.bpp,
+        });
+      }
+    });
+  }
+
+  private handlers(viewer: ReturnType<typeof loadViewer>): ServerHandlers {
     const { config, log, metrics } = this;
     return {
       http: (req) =>
@@ -238,13 +355,12 @@ export class Streamer extends EventEmitter<StreamerEvents> {
           viewer,
           token: config.token,
           streamInfo: () => this.streamInfo(),
+          channels: (request) => this.channelList(request),
           metrics: () => metrics.render(),
           unhealthy: () => this.unhealthy(),
         }),
       upgrade: (req) => {
-        const decision = this.stopping
-          ? ({ accept: false, status: 503, reason: 'shutting down' } as const)
-          : decideUpgrade(req, config, fanout.size);
+        const decision = this.decide(req);
         if (!decision.accept) {
           metrics.rejected.inc(1, String(decision.status));
           log.info('client refused', {
@@ -255,103 +371,174 @@ export class Streamer extends EventEmitter<StreamerEvents> {
         }
         return decision;
       },
-      open: (peer: Peer) => {
+      open: (peer: Peer, subscription: Subscription) => {
+        const fanout = this.runs[subscription.channel]?.fanout;
+        if (!fanout) {
+          // decide() accepted only channels with a fan-out; nothing else reaches here.
+          peer.close(1011, 'no such channel');
+          return;
+        }
         metrics.connections.inc();
-        fanout.add(peer);
-        log.info('client connected', { address: peer.address, clients: fanout.size });
+        this.peers.set(peer, fanout);
+        fanout.add(peer, subscription.framing);
+        log.info('client connected', {
+          address: peer.address,
+          clients: this.clients,
+          channel: subscription.channel,
+          framing: subscription.framing,
+        });
       },
       message: () => metrics.clientMessages.inc(),
       close: (peer, code) => {
+        const fanout = this.peers.get(peer);
+        if (!fanout) return;
+        this.peers.delete(peer);
         const reason = fanout.remove(peer, code);
         log.info('client disconnected', {
           address: peer.address,
           code,
           reason,
-          clients: fanout.size,
+          clients: this.clients,
         });
       },
     };
   }
 
-  private onFrame(fanout: Fanout, frame: EncodedFrame): void {
+  /** Access (origin, token, cap), then which channel: none = channel 0 in the v1.0 framing. */
+  private decide(req: Request): UpgradeDecision {
+    if (this.stopping) return { accept: false, status: 503, reason: 'shutting down' };
+    const decision = decideUpgrade(req, this.config, this.clients);
+    if (!decision.accept) return decision;
+    const asked = req.query.get('channel');
+    if (asked === null) return decision;
+    const id = /^\d{1,3}$/.test(asked) ? Number(asked) : -1;
+    const run = this.runs[id];
+    if (!run) {
+      return {
+        accept: false,
+        status: 400,
+        reason: `unknown channel ${JSON.stringify(asked)}: this streamer has channels 0..${this.runs.length - 1} (GET /api/channels lists them)`,
+      };
+    }
+    if (run.stream === null) {
+      return {
+        accept: false,
+        status: 400,
+        reason: `channel ${id} is inactive: the ${this.cameraInfo.backend} source gives channel 0 only`,
+      };
+    }
+    if (!run.fanout) {
+      return {
+        accept: false,
+        status: 400,
+        reason: `channel ${id} carries raw ${run.spec.format} pixels, not H.264: read them from the shared-memory ring ${run.ring ?? '(--shm-name none: no ring)'}`,
+      };
+    }
+    return { ...decision, subscription: { channel: id, framing: 'v1.1' } };
+  }
+
+  private onFrame(frame: EncodedFrame): void {
+    const run = this.runs[frame.stream];
+    if (!run) return; // the camera gives no stream we did not ask for
     // First, so an observer's clock reads the hand-over; no event object while nobody listens.
     if (this.listenerCount('frame') > 0) {
       const { sequence, timestampMs, keyframe, data } = frame;
-      this.emit('frame', { sequence, timestampMs, keyframe, bytes: data.length });
+      this.emit('frame', {
+        channel: frame.stream,
+        sequence,
+        timestampMs,
+        keyframe,
+        bytes: data.length,
+      });
     }
-    const { metrics } = this;
+    const { metrics } = run;
     const arrived = Date.now();
     this.lastFrameAt = arrived;
     metrics.frames.inc();
-    metrics.frameAge.observe(Math.max(0, arrived - frame.timestampMs) / 1000);
-    if (frame.keyframe) {
-      metrics.keyframes.inc();
-      this.learnStream(frame.data);
-    }
-    this.publishShm(frame);
+    this.metrics.frameAge.observe(Math.max(0, arrived - frame.timestampMs) / 1000);
+    if (frame.keyframe) metrics.keyframes.inc();
+    const sets = run.fanout && frame.keyframe ? this.learnStream(run, frame.data) : undefined;
+    this.publishShm(run, frame, sets);
+    if (!run.fanout) return;
     const t0 = performance.now();
-    const message = encodeMessage(frame.data, frame.timestampMs);
-    metrics.frameBytes.inc(message.length);
-    fanout.broadcast(message, frame.keyframe);
-    metrics.fanoutTime.observe((performance.now() - t0) / 1000);
+    // Framed once for both generations: v1.1 clients get [channel id][AU][ms], v1.0 clients the
+    // same bytes from offset 1.
+    const au = frame.data;
+    const buffer = new Uint8Array(CHANNEL_ID_BYTES + au.length + TIMESTAMP_TRAILER_BYTES);
+    buffer.set(au, CHANNEL_ID_BYTES);
+    const message = encodeChannelMessageInPlace(buffer, run.spec.id, au.length, frame.timestampMs);
+    metrics.frameBytes.inc(message.length - CHANNEL_ID_BYTES);
+    run.fanout.broadcast(message, frame.keyframe);
+    this.metrics.fanoutTime.observe((performance.now() - t0) / 1000);
   }
 
-  /** Reads size and codec string from the SPS of each IDR; tells shm readers when it changes. */
-  private learnStream(accessUnit: Uint8Array): void {
+  /**
+   * Reads size and codec string from the SPS of an IDR; tells shm readers when it changes.
+   * Returns the IDR's parameter sets for the ring (undefined when it lacks a pair).
+   */
+  private learnStream(run: ChannelRun, accessUnit: Uint8Array): ParameterSets | undefined {
     let sps: SpsInfo;
+    let found: { sps?: Uint8Array; pps?: Uint8Array };
     try {
-      const found = findParameterSets(accessUnit).sps;
-      if (!found) {
-        this.log.warn('keyframe without SPS', { bytes: accessUnit.length });
-        return;
+      found = findParameterSets(accessUnit);
+      if (!found.sps) {
+        this.log.warn('keyframe without SPS', { channel: run.spec.id, bytes: accessUnit.length });
+        return undefined;
       }
-      sps = parseSps(found);
+      sps = parseSps(found.sps);
     } catch (err) {
-      this.log.warn('keyframe with an unreadable SPS', { error: (err as Error).message });
-      return;
+      this.log.warn('keyframe with an unreadable SPS', {
+        channel: run.spec.id,
+        error: (err as Error).message,
+      });
+      return undefined;
     }
-    const previous = this.sps;
-    this.sps = sps;
+    const sets = found.pps ? { sps: found.sps, pps: found.pps } : undefined;
+    const previous = run.sps;
+    run.sps = sps;
     if (
       previous?.width === sps.width &&
       previous.height === sps.height &&
       previous.codecString === sps.codecString
     ) {
-      return;
+      return sets;
     }
     this.log.info('stream', {
+      ...(this.runs.length > 1 ? { channel: run.spec.id } : {}),
       codec: sps.codecString,
       resolution: `${sps.width}x${sps.height}`,
     });
-    this.shm?.setStreamInfo({
+    run.shm?.setStreamInfo({
       codec: sps.codecString,
       width: sps.width,
       height: sps.height,
-      fps: this.cameraInfo.fps,
+      fps: run.stream?.fps ?? this.cameraInfo.fps,
     });
+    return sets;
   }
 
-  private publishShm(frame: EncodedFrame): void {
-    if (!this.shm) return;
+  private publishShm(run: ChannelRun, frame: EncodedFrame, sets: ParameterSets | undefined): void {
+    if (!run.shm) return;
     try {
-      this.shm.publish(frame.data, frame.timestampMs, frame.keyframe);
-      this.metrics.shmPublished.inc();
+      run.shm.publish(frame.data, frame.timestampMs, frame.keyframe, sets);
+      run.metrics.shmPublished.inc();
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'UNKNOWN';
-      this.metrics.shmErrors.inc(1, code);
-      // Every failure is counted in /metrics; the log gets at most one line per 10 s, so a
-      // ring too small for the stream cannot flood it with a line per frame.
-      this.shmFailuresUnlogged += 1;
+      run.metrics.shmErrors.inc(1, code);
+      // Every failure is counted in /metrics; the log gets at most one line per 10 s per ring,
+      // so a ring too small for the stream cannot flood it with a line per frame.
+      run.shmFailuresUnlogged += 1;
       const now = Date.now();
-      if (now - this.shmWarnedAt < SHM_WARN_INTERVAL_MS) return;
+      if (now - run.shmWarnedAt < SHM_WARN_INTERVAL_MS) return;
       this.log.warn('shm publish failed', {
         code,
         bytes: frame.data.length,
         error: (err as Error).message,
-        failures: this.shmFailuresUnlogged,
+        failures: run.shmFailuresUnlogged,
+        ring: run.ring,
       });
-      this.shmWarnedAt = now;
-      this.shmFailuresUnlogged = 0;
+      run.shmWarnedAt = now;
+      run.shmFailuresUnlogged = 0;
     }
   }
 
@@ -365,17 +552,18 @@ export class Streamer extends EventEmitter<StreamerEvents> {
 
   private streamInfo(): object {
     const info = this.cameraInfo;
+    const run0 = this.runs[0];
     return {
       source: info.source,
       backend: info.backend,
       sourceReason: info.reason,
       encoder: info.encoder,
-      width: this.sps?.width ?? info.width,
-      height: this.sps?.height ?? info.height,
+      width: run0?.sps?.width ?? info.width,
+      height: run0?.sps?.height ?? info.height,
       fps: info.fps,
       bitrateKbps: info.bitrateKbps,
       gop: info.gop,
-      codec: this.sps?.codecString ?? null,
+      codec: run0?.sps?.codecString ?? null,
       join: this.join?.policy,
       clients: this.clients,
       maxClients: this.config.maxClients,
@@ -385,20 +573,116 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       ...this.shmSize(),
       tokenRequired: this.config.token !== null,
       version: VERSION,
+      channels: this.runs.map((run) => ({
+        id: run.spec.id,
+        active: run.stream !== null,
+        format: run.spec.format,
+        width: run.stream?.width ?? run.spec.width,
+        height: run.stream?.height ?? run.spec.height,
+        fps: run.stream?.fps ?? run.spec.fps,
+        bitrateKbps: run.stream?.bitrateKbps ?? run.spec.bitrateKbps,
+        gop: run.stream?.gop ?? run.spec.gop,
+        codec: run.fanout ? (run.sps?.codecString ?? null) : run.spec.format,
+        clients: run.fanout?.size ?? 0,
+        ring: run.ring,
+        ...ringSize(run.shm),
+      })),
     };
   }
 
-  /** The ring as created (bytes rounded up to a page); a frame over shmSlotBytes is not written. */
+  /**
+   * GET /api/channels in the seed v1.1 shape (id, name, resolution, fps, bitrate, codec,
+   * use_case, websocket_url, shm_path, active; default_channel), plus what else is useful.
+   */
+  private channelList(req: Request): object {
+    const host = req.header('host') ?? `device-ip:${this.server?.port ?? this.config.port}`;
+    return {
+      channels: this.runs.map((run) => {
+        const { id, format } = run.spec;
+        const width = run.stream?.width ?? run.spec.width;
+        const height = run.stream?.height ?? run.spec.height;
+        const fps = run.stream?.fps ?? run.spec.fps;
+        const kbps = run.stream?.bitrateKbps ?? run.spec.bitrateKbps;
+        const h264 = format === 'h264';
+        return {
+          id,
+          name: `${h264 ? 'H.264' : `raw ${format.toUpperCase()}`} ${width}x${height}`,
+          resolution: `${width}x${height}`,
+          fps,
+          bitrate: h264 ? (kbps > 0 ? `${kbps} kbps` : 'camera') : 'uncompressed',
+          codec: h264 ? 'H.264' : format === 'rgb' ? 'RGB24' : 'NV12',
+          use_case: h264
+            ? id === 0
+              ? 'full stream; what v1.0 clients (no ?channel) and /video_stream get'
+              : 'viewing'
+            : 'ML inference: raw pixels in shared memory, nothing to decode',
+          websocket_url: run.fanout ? `ws://${host}/?channel=${id}` : null,
+          shm_path: run.ring,
+          active: run.stream !== null,
+          format,
+          width,
+          height,
+          bitrate_kbps: kbps,
+          gop: run.stream?.gop ?? run.spec.gop,
+          clients: run.fanout?.size ?? 0,
+          ...(h264 ? {} : { pixel_format: RAW_FORMATS[format].pixelFormat }),
+        };
+      }),
+      default_channel: 0,
+    };
+  }
+
+  /** Channel 0's ring as created (bytes rounded up to a page); a bigger frame is not written. */
   private shmSize(): { shmBytes?: number; shmSlots?: number; shmSlotBytes?: number } {
-    if (!this.shm) return {};
-    const { totalBytes, slots, slotBytes } = this.shm.stats();
-    return { shmBytes: totalBytes, shmSlots: slots, shmSlotBytes: slotBytes };
+    return ringSize(this.runs[0]?.shm ?? null);
   }
 
   private need<T>(value: T | null, what: string): T {
     if (value === null) throw new Error(`streamer ${what}: not started`);
     return value;
   }
+}
+
+function ringSize(shm: ShmWriter | null): {
+  shmBytes?: number;
+  shmSlots?: number;
+  shmSlotBytes?: number;
+} {
+  if (!shm) return {};
+  const { totalBytes, slots, slotBytes } = shm.stats();
+  return { shmBytes: totalBytes, shmSlots: slots, shmSlotBytes: slotBytes };
+}
+
+function describeRun(run: ChannelRun): string {
+  const s = run.stream;
+  if (!s) return `${run.spec.id}: inactive`;
+  const what = run.spec.format === 'h264' ? `${s.bitrateKbps} kbps` : run.spec.format;
+  return `${run.spec.id}: ${s.width}x${s.height}@${s.fps} ${what}`;
+}
+
+/** What the camera is asked for: today's single stream, or one stream per channel. */
+function cameraOptions(config: StreamerConfig, channels: Channel[]): CameraOptions {
+  const base = { source: config.source, bitrateKbps: config.bitrateKbps, gop: config.gop };
+  const [first] = channels;
+  if (config.channels === undefined && first) {
+    return {
+      ...base,
+      width: first.width,
+      height: first.height,
+      // Only when set: without it a file replays at its own rate. camera.info.fps says which.
+      ...(first.fps === 0 ? {} : { fps: first.fps }),
+    };
+  }
+  return {
+    ...base,
+    streams: channels.map((c) => ({
+      width: c.width,
+      height: c.height,
+      fps: c.fps,
+      format: c.format,
+      ...(c.format === 'h264' ? { bitrateKbps: c.bitrateKbps, gop: c.gop } : {}),
+    })),
+  };
 }
 
 /** The flag(s) to blame for each ShmWriter.create option the streamer sets. */
@@ -410,17 +694,20 @@ const SHM_OPTION_FLAGS: Record<string, string> = {
   slots: 'shm-slots',
 };
 
-/** The ring: mode 0600, or 0640 owned by `group` so its members may read it. */
+/** A ring: mode 0600, or 0640 owned by `group` so its members may read it. */
 function createShm(
   name: string,
-  config: Pick<StreamerConfig, 'shmGroup' | 'shmBytes' | 'shmSlots'>,
+  config: Pick<StreamerConfig, 'shmGroup'>,
+  size: RingSize,
+  alias: string | undefined,
 ): ShmWriter {
-  const { shmGroup: group, shmBytes: totalBytes, shmSlots: slots } = config;
+  const { shmGroup: group } = config;
   try {
     return ShmWriter.create(name, {
       ...(group === null ? {} : { group }),
-      ...(totalBytes === undefined ? {} : { totalBytes }),
-      ...(slots === undefined ? {} : { slots }),
+      totalBytes: size.totalBytes,
+      slots: size.slots,
+      ...(alias === undefined ? {} : { alias }),
     });
   } catch (err) {
     // What a validated config can still get wrong: an unknown group, or slots that do not fit

@@ -1,6 +1,6 @@
 // Test harness: a Fanout behind a real server (uWebSockets.js or ws) on 127.0.0.1:0, fed with
 // real H.264 access units. No camera: these tests drive the frame timing themselves.
-import { encodeMessage } from '@cam/protocol';
+import { encodeChannelMessage } from '@cam/protocol';
 import { DEFAULT_CONFIG, type ServerChoice } from '../src/config';
 import { Fanout } from '../src/fanout';
 import type { JoinPolicy } from '../src/join';
@@ -58,7 +58,7 @@ export async function startHarness(
     stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_CONFIG.stallTimeoutMs,
     join: options.join ?? 'gop',
     keyframeIntervalMs: options.keyframeIntervalMs ?? DEFAULT_CONFIG.keyframeIntervalMs,
-    metrics,
+    metrics: metrics.channel(0),
     log,
     requestKeyframe: () => {
       harness.keyframeRequests++;
@@ -72,7 +72,7 @@ export async function startHarness(
     {
       http: () => ({ status: 404, headers: {}, body: '' }),
       upgrade: () => ({ accept: true }),
-      open: (peer) => fanout.add(peer),
+      open: (peer, subscription) => fanout.add(peer, subscription.framing),
       message: () => metrics.clientMessages.inc(),
       close: (peer, code) => fanout.remove(peer, code),
     },
@@ -86,10 +86,11 @@ export async function startHarness(
     fanout,
     server,
     url: `ws://127.0.0.1:${server.port}/`,
+    /** Broadcasts one AU on channel 0; returns its v1.0 message (what a v1.0 client gets). */
     send(unit: AccessUnit) {
-      const message = encodeMessage(unit.data, Date.now());
+      const message = encodeChannelMessage(0, unit.data, Date.now());
       fanout.broadcast(message, unit.keyframe);
-      return message;
+      return message.subarray(1);
     },
     async close() {
       fanout.closeAll(1001, 'test over');

@@ -201,6 +201,32 @@ function openSophgo(options: ResolvedOptions, reason: string): Camera {
   );
 }
 
+/**
+ * The picture the `test` source captures as frame `sequence` at `timestampMs` (I420, width x
+ * height, even sizes), before any stream scales or encodes it: to check what a stream made of
+ * it against an independent scaler. A `test` stream at the capture's rate has sequence = capture.
+ */
+export function testPicture(
+  width: number,
+  height: number,
+  sequence: number,
+  timestampMs: number,
+): Buffer {
+  const w = checkEven('width', width);
+  const h = checkEven('height', height);
+  if (!Number.isSafeInteger(sequence) || sequence < 0 || !Number.isSafeInteger(timestampMs)) {
+    throw new CameraError(
+      'INVALID_PARAMETER',
+      'testPicture: sequence and timestampMs must be integers >= 0',
+    );
+  }
+  return loadNative().testPicture(w, h, sequence, timestampMs);
+}
+
+function checkEven(name: 'width' | 'height', value: number): number {
+  return resolveOptions({ source: 'test', [name]: value })[name];
+}
+
 /** The capture that feeds every stream: the largest width, height and rate among them. */
 export function captureOf(streams: readonly ResolvedStream[]): {
   width: number;

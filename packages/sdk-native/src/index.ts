@@ -1,4 +1,4 @@
-export { Camera, openCamera } from './camera.js';
+export { Camera, openCamera, testPicture } from './camera.js';
 export { CameraError } from './errors.js';
 export {
   CAMERA_DEFAULTS,

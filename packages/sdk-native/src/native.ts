@@ -65,6 +65,8 @@ export interface NativeAddon {
     onEnd: (error?: Error) => void,
   ) => NativeCameraHandle;
   encoderVersion(): string;
+  /** The I420 picture the test source draws for capture `sequence` taken at timestampMs. */
+  testPicture(width: number, height: number, sequence: number, timestampMs: number): Buffer;
   /** Opens a V4L2 node, checks it is a streaming capture device and lists its formats. */
   probeV4l2(path: string): V4l2Device;
   queueFrames: number;
