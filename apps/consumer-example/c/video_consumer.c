@@ -5,6 +5,8 @@
  * writer, report a dead one.
  *
  *   video_consumer [-n FRAMES] [-s next|oldest|keyframe] [-o OUT.h264] [NAME]   (NAME: /video_stream)
+ *   video_consumer -p OUT.ppm NAME    a raw-picture ring (e.g. /video_stream_ch2 of a channel
+ *                                     640x640@15:rgb): writes its next picture as a PPM and exits
  *
  * Output (one line each, space-separated key=value):
  *   info codec=avc1.640028 width=1920 height=1080 fps=30.000 sps_bytes=25 pps_bytes=4 epoch=...
@@ -33,19 +35,85 @@ static void print_info(const cam_shm_reader *r) {
          s.pps_len, (unsigned long long)r->epoch);
 }
 
+/* Writes one raw picture as a binary PPM (RGB) or, for NV12, a PGM of its luma. Rows are read
+ * through the ring's stride; the frame's length was checked against the geometry first. */
+static int write_picture(const char *path, const cam_shm_stream_info *s, const uint8_t *px) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return -1;
+  uint32_t w = s->width, h = s->height, stride = s->stride;
+  if (s->pixel_format == CAM_SHM_PIXFMT_NV12) {
+    fprintf(f, "P5\n%u %u\n255\n", w, h);
+    for (uint32_t y = 0; y < h; y++) fwrite(px + (size_t)y * stride, 1, w, f);
+  } else {
+    fprintf(f, "P6\n%u %u\n255\n", w, h);
+    for (uint32_t y = 0; y < h; y++) {
+      if (s->pixel_format == CAM_SHM_PIXFMT_RGB24) {
+        fwrite(px + (size_t)y * stride, 1, 3u * w, f);
+        continue;
+      }
+      const size_t plane = (size_t)h * stride; /* RGB planar: interleave the three planes */
+      for (uint32_t x = 0; x < w; x++) {
+        const uint8_t *p = px + (size_t)y * stride + x;
+        uint8_t rgb[3] = {p[0], p[plane], p[2 * plane]};
+        fwrite(rgb, 1, 3, f);
+      }
+    }
+  }
+  return fclose(f);
+}
+
+/* -p: the next picture of a raw ring into a PPM/PGM. */
+static int save_picture(cam_shm_reader *r, const char *path) {
+  cam_shm_stream_info s;
+  if (cam_shm_read_stream_info(r, &s) != CAM_SHM_OK || cam_shm_raw_frame_bytes(&s) == 0) {
+    fprintf(stderr, "video_consumer: %s is not a raw-picture ring (codec %s): -p needs a channel like 640x640@15:rgb\n",
+            r->name, s.codec[0] ? s.codec : "-");
+    return 1;
+  }
+  uint64_t need = cam_shm_raw_frame_bytes(&s);
+  uint8_t *copy = malloc(need);
+  if (!copy) return 1;
+  for (int tries = 0; tries < 100; tries++) { /* about 10 s */
+    uint32_t seen = cam_shm_notify(r);
+    cam_shm_frame f;
+    if (cam_shm_reader_try_next(r, &f) != CAM_SHM_OK) {
+      cam_shm_wait(r, seen, 100);
+      continue;
+    }
+    if (f.length != need) {
+      fprintf(stderr, "video_consumer: frame of %u bytes, a %ux%u picture with stride %u has %llu\n",
+              f.length, s.width, s.height, s.stride, (unsigned long long)need);
+      free(copy);
+      return 1;
+    }
+    memcpy(copy, f.data, need);
+    if (!cam_shm_frame_valid(r, &f)) continue; /* lapped while copying: take the next one */
+    int rc = write_picture(path, &s, copy);
+    if (rc == 0) printf("picture seq=%llu width=%u height=%u stride=%u format=%u path=%s\n",
+                        (unsigned long long)f.seq, s.width, s.height, s.stride, s.pixel_format, path);
+    free(copy);
+    return rc == 0 ? 0 : 1;
+  }
+  fprintf(stderr, "video_consumer: no picture from %s in 10 s\n", r->name);
+  free(copy);
+  return 1;
+}
+
 int main(int argc, char **argv) {
   long want = -1;
   cam_shm_start start = CAM_SHM_START_NEXT;
-  const char *out_path = NULL, *name = "/video_stream";
+  const char *out_path = NULL, *name = "/video_stream", *picture_path = NULL;
   int opt;
-  while ((opt = getopt(argc, argv, "n:s:o:")) != -1) {
+  while ((opt = getopt(argc, argv, "n:s:o:p:")) != -1) {
     if (opt == 'n') want = strtol(optarg, NULL, 10);
     else if (opt == 's' && strcmp(optarg, "oldest") == 0) start = CAM_SHM_START_OLDEST;
     else if (opt == 's' && strcmp(optarg, "keyframe") == 0) start = CAM_SHM_START_KEYFRAME;
     else if (opt == 's' && strcmp(optarg, "next") == 0) start = CAM_SHM_START_NEXT;
     else if (opt == 'o') out_path = optarg;
+    else if (opt == 'p') picture_path = optarg;
     else {
-      fprintf(stderr, "usage: %s [-n FRAMES] [-s next|oldest|keyframe] [-o OUT.h264] [NAME]\n", argv[0]);
+      fprintf(stderr, "usage: %s [-n FRAMES] [-s next|oldest|keyframe] [-o OUT.h264] [NAME]\n"
+                      "       %s -p OUT.ppm NAME   (a raw-picture ring)\n", argv[0], argv[0]);
       return 2;
     }
   }
@@ -56,6 +124,11 @@ int main(int argc, char **argv) {
   if (cam_shm_reader_open(&r, name, err, sizeof err) != CAM_SHM_OK) {
     fprintf(stderr, "video_consumer: %s\n", err);
     return 1;
+  }
+  if (picture_path) {
+    int rc = save_picture(&r, picture_path);
+    cam_shm_reader_close(&r);
+    return rc;
   }
   FILE *out = out_path ? fopen(out_path, "wb") : NULL;
   if (out_path && !out) {

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // cam-consumer: prints fps, bitrate, latency and gaps of the shared-memory stream; --save writes
-// a .h264 file that ffmpeg and VLC play.
+// a .h264 file that ffmpeg and VLC play; --picture writes one picture of a raw (ML) ring as PPM.
 import { parseArgs } from 'node:util';
 import { consume } from './consume';
+import { savePicture } from './picture';
 
 const usage = `usage: cam-consumer [--name /video_stream] [--frames N] [--save out.h264]
-                    [--start newest-keyframe|next|oldest] [--interval-ms 1000]`;
+                    [--start newest-keyframe|next|oldest] [--interval-ms 1000]
+       cam-consumer --name /video_stream_ch2 --picture out.ppm   (a raw-picture ring)`;
 
 function main(): Promise<unknown> | undefined {
   const { values } = parseArgs({
@@ -15,12 +17,20 @@ function main(): Promise<unknown> | undefined {
       save: { type: 'string' },
       start: { type: 'string' },
       'interval-ms': { type: 'string' },
+      picture: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
   if (values.help) {
     console.log(usage);
     return;
+  }
+  if (values.picture !== undefined) {
+    return savePicture(values.name ?? '/video_stream', values.picture).then((p) =>
+      console.log(
+        `picture seq=${p.seq} width=${p.width} height=${p.height} format=${p.pixelFormat} path=${values.picture}`,
+      ),
+    );
   }
   const frames = values.frames === undefined ? undefined : Number(values.frames);
   const intervalMs = Number(values['interval-ms'] ?? 1000);

@@ -1,9 +1,9 @@
 // Builds apps/consumer-example/c with its Makefile and runs it against a live writer.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ShmWriter } from '@cam/shm';
+import { ringBytesFor, ShmWriter } from '@cam/shm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeH264, segmentsOfThisTest } from '../../../packages/shm/test/helpers';
 
@@ -128,5 +128,44 @@ describe('C example consumer', () => {
     const { code, stderr } = await run(binary, [name]);
     expect(code).toBe(1);
     expect(stderr).toBe(`video_consumer: shm open ${name}: no such segment (ENOENT)\n`);
+  });
+  it('-p writes the next picture of a raw RGB ring as a PPM, rows read through the stride', async () => {
+    const [w, h] = [40, 30];
+    const name = segmentName();
+    const writer = ShmWriter.create(name, { totalBytes: ringBytesFor(4, w * h * 3), slots: 4 });
+    writer.setStreamInfo({
+      codec: 'rgb24',
+      width: w,
+      height: h,
+      fps: 15,
+      pixelFormat: 'rgb24',
+      stride: w * 3,
+    });
+    const picture = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 7) & 0xff);
+    const path = join(out, 'c.ppm');
+    const done = run(binary, ['-p', path, name]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    writer.publish(picture, Date.now(), true);
+    const { code, stdout, stderr } = await done;
+    writer.close();
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^picture seq=1 width=40 height=30 stride=120 format=1 path=/);
+    const ppm = readFileSync(path);
+    const header = Buffer.from('P6\n40 30\n255\n');
+    expect(ppm.subarray(0, header.length)).toEqual(header);
+    expect(Buffer.compare(ppm.subarray(header.length), Buffer.from(picture))).toBe(0);
+  });
+
+  it('-p refuses an H.264 ring in one line', async () => {
+    const name = segmentName();
+    const writer = ShmWriter.create(name, { totalBytes: 1 << 16, slots: 4 });
+    writer.setStreamInfo({ codec: 'avc1.64000d', width: 320, height: 240, fps: 30 });
+    const { code, stderr } = await run(binary, ['-p', join(out, 'no.ppm'), name]);
+    writer.close();
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `video_consumer: ${name} is not a raw-picture ring (codec avc1.64000d): -p needs a channel like 640x640@15:rgb\n`,
+    );
   });
 });

@@ -27,7 +27,33 @@ describe('resolveOptions', () => {
       source: { kind: 'test' },
       ...CAMERA_DEFAULTS,
       fpsGiven: false,
+      streams: [{ ...CAMERA_DEFAULTS, format: 'h264' }],
     });
+  });
+
+  it('takes streams: stream 0 gives the camera its size and rate, raw streams no bitrate', () => {
+    const o = resolveOptions({
+      source: 'test',
+      bitrateKbps: 900,
+      streams: [
+        { width: 640, height: 480, fps: 30 },
+        { width: 320, height: 320, fps: 15, format: 'rgb', bitrateKbps: 5 },
+      ],
+    });
+    expect(o).toMatchObject({ width: 640, height: 480, fps: 30, fpsGiven: true });
+    expect(o.streams).toEqual([
+      { width: 640, height: 480, fps: 30, bitrateKbps: 900, gop: 30, format: 'h264' },
+      { width: 320, height: 320, fps: 15, bitrateKbps: 0, gop: 0, format: 'rgb' },
+    ]);
+    const bad = (streams: unknown, message: RegExp) =>
+      expect(() => resolveOptions({ source: 'test', streams } as never)).toThrow(message);
+    bad([], /streams: expected 1\.\.8 stream options, got 0/);
+    bad(
+      [{ width: 64, height: 64, fps: 5, format: 'yuv' }],
+      /streams\[0\]\.format: expected h264, rgb or nv12/,
+    );
+    bad([{ width: 64, height: 63, fps: 5 }], /streams\[0\]\.height: must be even/);
+    bad([{ width: 64, height: 64, fps: 5, format: 'rgb' }], /stream 0 must be h264/);
   });
 
   it('keeps given values', () => {
