@@ -31,7 +31,7 @@ async function start(impl: 'uws' | 'ws', config: Partial<StreamerConfig>) {
       port: 0,
       shmName: null,
       server: impl,
-      bitrate: 600,
+      bitrateKbps: 600,
       ...config,
     },
     { log: createLogger({ level: 'debug', json: false, write: (l) => logs.push(l) }) },
