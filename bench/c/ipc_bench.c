@@ -3,9 +3,13 @@
  *
  *   ipc_bench pingpong ROUNDS INTERVAL_US WAITERS      bare futex wake of WAITERS processes (1 =
  *                                                       a ping-pong between two processes)
- *   ipc_bench shm-writer NAME FRAMES INTERVAL_US MODE  MODE: gop (I 80 kB every 30, P 14 kB) or
- *                                                       checksum (12..4096 B, full speed if 0 us)
- *   ipc_bench shm-reader NAME FRAMES MODE              MODE: latency or verify
+ *   ipc_bench shm-writer NAME FRAMES INTERVAL_US MODE  MODE: gop (I 80 kB every 30, P 14 kB),
+ *                                                       checksum (12..4096 B, full speed if 0 us),
+ *                                                       stamped-gop (gop sizes) or stamped-raw
+ *                                                       (640x640 RGB pictures, 1228800 B): the
+ *                                                       first 8 bytes carry the time just before
+ *                                                       the publish call (its copy included)
+ *   ipc_bench shm-reader NAME FRAMES MODE              MODE: latency, verify or stamped
  *   ipc_bench uds-writer PATH READERS FRAMES INTERVAL_US   the same gop frames over a Unix socket
  *   ipc_bench uds-reader PATH FRAMES
  *
@@ -23,6 +27,7 @@
 
 #define I_BYTES 80000u
 #define P_BYTES 14000u
+#define RAW_BYTES (640u * 640u * 3u)
 
 static uint32_t gop_size(uint64_t seq) { return seq % 30 == 1 ? I_BYTES : P_BYTES; }
 
@@ -134,17 +139,20 @@ static int check_checksummed(const uint8_t *buf, uint32_t len, uint64_t seq) {
 /* ---------------------------------------------------------------- shm ------------------- */
 static int shm_writer(const char *name, long frames, long interval_us, const char *mode) {
   int checksum = strcmp(mode, "checksum") == 0;
+  int raw = strcmp(mode, "stamped-raw") == 0, stamped = raw || strcmp(mode, "stamped-gop") == 0;
   cam_shm_writer w;
   char err[256];
-  uint64_t total = checksum ? 1u << 16 : 16u << 20;
-  if (cam_shm_writer_create(&w, name, total, checksum ? 8 : 32, 0600, -1, err, sizeof err) != CAM_SHM_OK) {
+  /* A raw ring as the streamer sizes one: 4 pictures. */
+  uint64_t total = checksum ? 1u << 16 : raw ? cam_shm_total_bytes_for(4, RAW_BYTES) : 16u << 20;
+  uint32_t slots = checksum ? 8 : raw ? 4 : 32;
+  if (cam_shm_writer_create(&w, name, total, slots, 0600, -1, err, sizeof err) != CAM_SHM_OK) {
     fprintf(stderr, "%s\n", err);
     return 1;
   }
-  uint8_t *buf = malloc(I_BYTES);
+  uint8_t *buf = malloc(raw ? RAW_BYTES : I_BYTES);
   uint64_t *cost = calloc((size_t)frames, sizeof *cost), *cpu = calloc((size_t)frames, sizeof *cpu);
   if (!buf || !cost || !cpu) return 1;
-  memset(buf, 0x5a, I_BYTES);
+  memset(buf, 0x5a, raw ? RAW_BYTES : I_BYTES);
   wait_for_go();
   uint64_t next = cam_shm_now_ns();
   for (long i = 1; i <= frames; i++) {
@@ -152,8 +160,9 @@ static int shm_writer(const char *name, long frames, long interval_us, const cha
       next += (uint64_t)interval_us * 1000u;
       sleep_until(next);
     }
-    uint32_t len = checksum ? make_checksummed(buf, (uint64_t)i) : gop_size((uint64_t)i);
+    uint32_t len = checksum ? make_checksummed(buf, (uint64_t)i) : raw ? RAW_BYTES : gop_size((uint64_t)i);
     uint64_t c0 = thread_cpu_ns(), t0 = cam_shm_now_ns();
+    if (stamped) memcpy(buf, &t0, sizeof t0);
     cam_shm_writer_publish(&w, buf, len, (uint64_t)i, i % 30 == 1, NULL);
     cost[i - 1] = cam_shm_now_ns() - t0;
     cpu[i - 1] = thread_cpu_ns() - c0;
@@ -165,7 +174,7 @@ static int shm_writer(const char *name, long frames, long interval_us, const cha
 }
 
 static int shm_reader(const char *name, long frames, const char *mode) {
-  int verify = strcmp(mode, "verify") == 0;
+  int verify = strcmp(mode, "verify") == 0, stamped = strcmp(mode, "stamped") == 0;
   cam_shm_reader r;
   char err[256];
   if (cam_shm_reader_open(&r, name, err, sizeof err) != CAM_SHM_OK) {
@@ -186,7 +195,14 @@ static int shm_reader(const char *name, long frames, const char *mode) {
       cam_shm_wait(&r, seen, 100);
       continue;
     }
-    lat[got++] = cam_shm_now_ns() - f.publish_ns;
+    if (stamped) {
+      uint64_t t0;
+      memcpy(&t0, f.data, sizeof t0);
+      if (!cam_shm_frame_valid(&r, &f)) continue;
+      lat[got++] = cam_shm_now_ns() - t0;
+    } else {
+      lat[got++] = cam_shm_now_ns() - f.publish_ns;
+    }
     lost += f.lost;
     if (!verify) continue;
     memcpy(copy, f.data, f.length);
