@@ -1,4 +1,4 @@
-import { decodeMessage, isKeyframe } from '@cam/protocol';
+import { decodeChannelMessage, decodeMessage, isKeyframe } from '@cam/protocol';
 import { backoffDelay } from './backoff';
 import { PlayerError } from './errors';
 import { JmuxerSink } from './jmuxer-sink';
@@ -14,6 +14,11 @@ export interface PlayerOptions {
   decoder?: 'auto' | DecoderKind;
   /** Sent as `?token=` when the streamer was started with `--token`. */
   token?: string;
+  /**
+   * Channel N of a streamer with `--channels`: asks for `?channel=N` and reads the v1.1 framing
+   * (channel id first). Unset: channel 0 in the v1.0 framing, what every streamer serves.
+   */
+  channel?: number;
   /** Frame rate for jmuxer's timeline; default: `fps` from the server's `/api/stream`, else 30. */
   fps?: number;
   /** Called for every frame shown, with its capture time and the time it was shown (epoch ms). */
@@ -74,7 +79,7 @@ export function createPlayer(
   url: string,
   options: PlayerOptions = {},
 ): Player {
-  const player = new LivePlayer(target, streamUrl(url, options.token), options);
+  const player = new LivePlayer(target, streamUrl(url, options.token, options.channel), options);
   return { stats: () => player.stats(), close: () => player.close() };
 }
 
@@ -214,7 +219,8 @@ class LivePlayer {
     this.attempt = 0; // the server is up and streaming: the next outage starts from a short delay
     let frame: Frame;
     try {
-      const { accessUnit, timestampMs } = decodeMessage(message);
+      const { accessUnit, timestampMs } =
+        this.options.channel === undefined ? decodeMessage(message) : this.channelFrame(message);
       frame = { data: accessUnit, captureMs: timestampMs, keyframe: isKeyframe(accessUnit) };
     } catch (e) {
       this.dropped++;
@@ -248,6 +254,17 @@ class LivePlayer {
     this.options.onStats?.(this.stats());
   }
 
+  /** A v1.1 message of the channel asked for; another channel's is an error. */
+  private channelFrame(message: Uint8Array): { accessUnit: Uint8Array; timestampMs: number } {
+    const decoded = decodeChannelMessage(message);
+    if (decoded.channel !== this.options.channel) {
+      throw new Error(
+        `message of channel ${decoded.channel}, asked for channel ${this.options.channel}`,
+      );
+    }
+    return decoded;
+  }
+
   /** The stream's fps from `/api/stream` on the same server; 30 when it cannot be had. */
   private async streamFps(): Promise<number> {
     const info = new URL('/api/stream', this.url);
@@ -256,7 +273,9 @@ class LivePlayer {
     try {
       const res = await fetch(info, { signal: AbortSignal.timeout(2000) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const { fps } = (await res.json()) as { fps?: unknown };
+      const body = (await res.json()) as { fps?: unknown; channels?: { fps?: unknown }[] };
+      const fps =
+        this.options.channel === undefined ? body.fps : body.channels?.[this.options.channel]?.fps;
       if (typeof fps === 'number' && fps > 0) return fps;
       throw new Error(`no usable fps in ${JSON.stringify(fps)}`);
     } catch (e) {
@@ -302,7 +321,7 @@ function chooseDecoder(
   return kind;
 }
 
-function streamUrl(url: string, token: string | undefined): URL {
+function streamUrl(url: string, token: string | undefined, channel: number | undefined): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -313,5 +332,11 @@ function streamUrl(url: string, token: string | undefined): URL {
     throw new PlayerError('BAD_URL', `stream URL ${url} must start with ws:// or wss://`);
   }
   if (token) parsed.searchParams.set('token', token);
+  if (channel !== undefined) {
+    if (!Number.isInteger(channel) || channel < 0 || channel > 255) {
+      throw new PlayerError('BAD_URL', `channel ${channel} is not an integer 0..255`);
+    }
+    parsed.searchParams.set('channel', String(channel));
+  }
   return parsed;
 }

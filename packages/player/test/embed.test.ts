@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { pictureLuma, viewerStats, waitForShown } from './chromium';
 import { ms, useHarness } from './harness';
+import { startStreamerProcess } from './streamer-process';
 
 const h = useHarness();
 const require = createRequire(import.meta.url);
@@ -102,8 +103,24 @@ it('createPlayer rejects a bad URL and a decoder that does not fit the element',
 });
 
 it('plays the Supervisor UI way: each whole message, trailer included, fed to jmuxer', async () => {
+  await playsTheSupervisorWay(h.streamer);
+});
+
+it('plays channel 0 the v1.0 Supervisor way while the streamer serves three channels', async () => {
+  const three = await startStreamerProcess(0, [
+    '--channels',
+    '640x360@30,320x180@30,160x160@15:rgb',
+  ]);
+  try {
+    await playsTheSupervisorWay(three);
+  } finally {
+    await three.stop();
+  }
+});
+
+async function playsTheSupervisorWay(streamer: { httpUrl: string; wsUrl: string }): Promise<void> {
   const page = await h.newPage();
-  await page.goto(`${h.streamer.httpUrl}/api/stream`);
+  await page.goto(`${streamer.httpUrl}/api/stream`);
   await page.setContent('<video id="supervisor" muted autoplay playsinline></video>');
   await page.addScriptTag({ path: require.resolve('jmuxer/dist/jmuxer.min.js') });
   await page.evaluate((url) => {
@@ -130,7 +147,7 @@ it('plays the Supervisor UI way: each whole message, trailer included, fed to jm
         count();
       });
     count();
-  }, h.streamer.wsUrl);
+  }, streamer.wsUrl);
   const shown = () => page.evaluate('window.supervisor.shown') as Promise<number>;
   await page.waitForFunction('window.supervisor.shown > 60', undefined, { timeout: 15_000 });
   const first = await page.locator('#supervisor').screenshot();
@@ -139,4 +156,4 @@ it('plays the Supervisor UI way: each whole message, trailer included, fed to jm
   await page.waitForFunction(`window.supervisor.shown > ${after}`);
   expect(first.equals(await page.locator('#supervisor').screenshot())).toBe(false);
   await page.close();
-});
+}

@@ -26,8 +26,12 @@ export async function startStreamerProcess(
   // Always an explicit port, as in production: a uWebSockets.js listener that got its port from
   // `--port 0` leaves that port unbindable for a restart while browsers hold half-closed
   // connections to it (seen with Chromium's idle keep-alive sockets); an explicit one does not.
+  // With --channels the channels give the sizes and rates (--width beside it is refused).
+  const size = extraArgs.includes('--channels')
+    ? []
+    : ['--width', '640', '--height', '360', '--fps', '30'];
   const args = [
-    ...['--source', 'test', '--width', '640', '--height', '360', '--fps', '30', '--gop', '30'],
+    ...['--source', 'test', ...size, '--gop', '30'],
     ...['--host', '127.0.0.1', '--port', String(port || (await freePort())), '--shm-name', 'none'],
     '--log-json',
     ...extraArgs,

@@ -109,3 +109,20 @@ it('passes ?token= from its URL on; without it the streamer refuses and the over
     await guarded.stop();
   }
 });
+
+it('plays channel 1 of a streamer with channels (?channel=1) and offers the others in a selector', async () => {
+  const two = await startStreamerProcess(0, ['--channels', '640x360@30,320x180@30,160x160@15:rgb']);
+  try {
+    const page = await h.newPage();
+    await page.goto(`${two.httpUrl}/?decoder=webcodecs&channel=1`);
+    await waitForShown(page, 30);
+    expect(await viewerStats(page)).toMatchObject({ width: 320, height: 180, lastError: null });
+    // The raw channel is not playable in a browser: only the two H.264 channels are offered.
+    const options = await page.locator('#channel option').allTextContents();
+    expect(options).toEqual(['0: H.264 640x360 @ 30', '1: H.264 320x180 @ 30']);
+    expect(await page.locator('#channel').inputValue()).toBe('1');
+    await page.close();
+  } finally {
+    await two.stop();
+  }
+});
