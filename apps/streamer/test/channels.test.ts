@@ -2,8 +2,10 @@
 // both server implementations, real clients of both generations, ffmpeg decoding each stream and
 // ffmpeg's own scaler as the reference for a raw ML channel.
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeChannelMessage, decodeMessage, isKeyframe } from '@cam/protocol';
 import { testPicture } from '@cam/sdk-native';
 import { ShmReader } from '@cam/shm';
@@ -12,7 +14,7 @@ import type { StreamerConfig } from '../src/config';
 import { createLogger } from '../src/log';
 import { type FrameEvent, type Streamer, startStreamer } from '../src/streamer';
 import { type Client, httpGet, openClient, waitFor } from './clients';
-import { concat, ffmpegDecode } from './h264';
+import { concat, ffmpegDecode, makeH264 } from './h264';
 import { IMPLEMENTATIONS } from './harness';
 
 let shmCount = 0;
@@ -333,5 +335,33 @@ describe('channel rings', () => {
     expect(mean).toBeLessThan(3);
     expect(worst).toBeLessThan(64);
     reader.close();
+  });
+});
+
+describe('a file: source with channels', () => {
+  it('replays as channel 0 only, says so, and refuses the others', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cam-channels-')), 'clip.h264');
+    writeFileSync(file, concat((await makeH264({ frames: 30, gop: 15 })).map((u) => u.data)));
+    const s = await start('ws', {
+      source: `file:${file}`,
+      channels: '320x240@30,160x120@30' as never,
+    });
+    expect(
+      s.logs.some((l) =>
+        /channels inactive channels=1 why="a file: source replays its one recording as channel 0 only"/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    const list = JSON.parse((await httpGet(`http://127.0.0.1:${s.port}/api/channels`)).body);
+    expect(list.channels.map((c: { active: boolean }) => c.active)).toEqual([true, false]);
+    expect(await refusal(s.port, '/?channel=1')).toEqual({
+      status: 400,
+      body: 'channel 1 is inactive: the file source gives channel 0 only\n',
+    });
+    const v11 = await openClient(`${s.ws}/?channel=0`);
+    await waitFor('a frame of channel 0', () => v11.messages.length > 0);
+    expect(v11.messages[0]?.data[0]).toBe(0);
+    v11.ws.close();
   });
 });
