@@ -165,7 +165,15 @@ describe.each(IMPLEMENTATIONS)('channels on %s', (impl) => {
       const expected = s.events
         .filter((e) => e.channel === id && e.timestampMs >= first && e.timestampMs <= last)
         .map((e) => e.timestampMs);
-      expect(decoded.map((d) => d.timestampMs)).toEqual(expected);
+      // (A frame the server skipped for this client is counted: under heavy load a client may
+      // fall behind; none may go missing uncounted.)
+      const got = decoded.map((d) => d.timestampMs);
+      expect(got.every((t) => expected.includes(t))).toBe(true);
+      const counted = ['slow_client', 'backpressure'].reduce(
+        (n, reason) => n + s.streamer.metrics.channelDrops.get(String(id), reason),
+        0,
+      );
+      expect(expected.length - got.length).toBeLessThanOrEqual(counted);
     }
     // Channel 1 takes every capture of the 30 fps source, channel 2 every other one: capture n
     // is channel 0's frame n, and for even n also channel 2's frame n / 2, at the same time.
