@@ -180,10 +180,12 @@ describe('cam-streamer CLI', () => {
       CAM_PORT: '0',
     });
     expect(g.code).toBe(1);
+    // Channel 0's ring is NAME_ch0 (NAME is a second name of it): that is what it failed to make.
     expect(g.stderr).toBe(
-      `cam-streamer: --shm-group: shm create ${shmName}: unknown group no_such_group (INVALID_ARGUMENT)\n`,
+      `cam-streamer: --shm-group: shm create ${shmName}_ch0: unknown group no_such_group (INVALID_ARGUMENT)\n`,
     );
     expect(existsSync(`/dev/shm${shmName}`)).toBe(false);
+    expect(existsSync(`/dev/shm${shmName}_ch0`)).toBe(false);
     // Each valid alone, but 65536 slots do not fit in 64 KiB: @cam/shm refuses, both flags named.
     const fit = await runCli(['--source', 'test', '--width', '160', '--height', '120'], {
       CAM_SHM_NAME: shmName,
@@ -194,10 +196,11 @@ describe('cam-streamer CLI', () => {
     expect(fit.code).toBe(1);
     expect(fit.stderr).toMatch(
       new RegExp(
-        `^cam-streamer: --shm-bytes, --shm-slots: shm create ${shmName}: cannot fit 65536 slots in 65536 bytes .*\\(INVALID_ARGUMENT\\)\n$`,
+        `^cam-streamer: --shm-bytes, --shm-slots: shm create ${shmName}_ch0: cannot fit 65536 slots in 65536 bytes .*\\(INVALID_ARGUMENT\\)\n$`,
       ),
     );
     expect(existsSync(`/dev/shm${shmName}`)).toBe(false);
+    expect(existsSync(`/dev/shm${shmName}_ch0`)).toBe(false);
   });
 
   it('ranks flags over CAM_* env over the config file, and SIGTERM shuts down cleanly', async () => {
