@@ -5,7 +5,8 @@
 // is `{ name, run(ctx) }`; run() returns `{ rows, samples }` where a row is
 //   { what, ours, peer, unit, target, limit?, pass? }
 // `limit` is the largest acceptable ours/peer ratio (pass is computed from it); rows without a
-// peer ratio give `pass` themselves. Prints ONE table for all benchmarks and writes each one's
+// peer ratio give `pass` themselves. A row may give its own `ratio` (e.g. the median of
+// same-round ratios, which is not ours/peer of pooled figures) and `ratioRange` [min, max]. Prints ONE table for all benchmarks and writes each one's
 // raw samples plus machine info to bench/results/<name>.json. Exits 1 if a benchmark crashed
 // (a missed target is reported in the table, not as a crash).
 import { execFileSync } from 'node:child_process';
@@ -80,7 +81,7 @@ for (const name of wanted.length ? wanted : available) {
   try {
     const { rows: raw, samples } = await mod.run(ctx);
     const rows = raw.map((row) => {
-      const ratio = row.peer ? row.ours / row.peer : null;
+      const ratio = row.ratio ?? (row.peer ? row.ours / row.peer : null);
       const pass = row.limit !== undefined && ratio !== null ? ratio <= row.limit : row.pass;
       return { ...row, ratio, pass };
     });
@@ -105,7 +106,9 @@ const cells = table.map((r) => [
   r.what,
   fmt(r.ours, r.unit),
   r.peer === undefined ? '—' : `${fmt(r.peer, r.unit)}${r.peerName ? ` (${r.peerName})` : ''}`,
-  r.ratio === null || r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×`,
+  r.ratio === null || r.ratio === undefined
+    ? '—'
+    : `${r.ratio.toFixed(2)}×${r.ratioRange ? ` (${r.ratioRange.map((x) => x.toFixed(2)).join('–')})` : ''}`,
   r.target ?? '—',
   r.pass === undefined ? '—' : r.pass ? 'pass' : 'FAIL',
 ]);

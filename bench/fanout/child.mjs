@@ -1,11 +1,20 @@
 // A child process with an IPC channel that answers typed messages ({type: ...}). Its output
 // goes to our stderr, so a benchmark's table on stdout stays clean.
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 
 const CLOSE_GRACE_MS = 5000;
 
-export function forkChild(file, args, label) {
-  const child = fork(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+/**
+ * `execArgv`: Node flags for the child (e.g. ['--jitless']); none by default. `wrapper`: a
+ * command that runs Node (e.g. ['valgrind', '--tool=callgrind']); the IPC channel passes through.
+ */
+export function forkChild(file, args, label, execArgv = [], wrapper = null) {
+  const stdio = ['ignore', 'pipe', 'pipe', 'ipc'];
+  const child = wrapper
+    ? spawn(wrapper[0], [...wrapper.slice(1), process.execPath, ...execArgv, file, ...args], {
+        stdio,
+      })
+    : fork(file, args, { stdio, execArgv });
   for (const stream of [child.stdout, child.stderr]) {
     stream.on('data', (chunk) => process.stderr.write(`[${label}] ${chunk}`));
   }
@@ -32,6 +41,7 @@ export function forkChild(file, args, label) {
   });
 
   return {
+    pid: child.pid,
     send(type) {
       child.send({ type });
     },

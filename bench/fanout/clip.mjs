@@ -2,7 +2,7 @@
 // rate the streamer defaults to (1080p30, ~4 Mbit/s, GOP 30, SPS/PPS before every IDR), made
 // once with ffmpeg's libx264 and cached under bench/.cache/ (gitignored).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -47,4 +47,24 @@ export async function ensureClip() {
   }
   renameSync(partial, CLIP_PATH);
   return CLIP_PATH;
+}
+
+/**
+ * The clip's access units, split as @cam/sdk-native's file replay splits them, in the record
+ * file the C floor (bench/c/fanout_floor.c) replays: [u32 LE length][u8 keyframe][bytes] each.
+ */
+export async function ensureFrames(clipPath, readRecording) {
+  const framesPath = `${clipPath}.frames`;
+  if (existsSync(framesPath)) return framesPath;
+  const { units } = await readRecording(clipPath);
+  const parts = [];
+  for (const unit of units) {
+    const head = Buffer.alloc(5);
+    head.writeUInt32LE(unit.data.length, 0);
+    head[4] = unit.keyframe ? 1 : 0;
+    parts.push(head, unit.data);
+  }
+  writeFileSync(`${framesPath}.partial`, Buffer.concat(parts));
+  renameSync(`${framesPath}.partial`, framesPath);
+  return framesPath;
 }

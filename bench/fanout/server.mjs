@@ -1,16 +1,21 @@
 // The server under test, in its own process (forked by fanout.bench.mjs with an IPC channel):
-//   argv: kind clipPath   kind = streamer-uws | streamer-ws | peer-ws
+//   argv: kind clipPath [floorBinary framesPath]
+//   kind = streamer-uws | streamer-ws | peer-ws | c-floor
+// c-floor runs bench/c/fanout_floor.c as a child and relays: its CPU, stamps and RSS are its
+// own (this relay idles while the window runs and is not counted).
 // It stamps each frame with process.hrtime as the camera hands it over (before the server
 // frames and sends it), keyed by the frame's capture time in ms: the value every client reads
 // back from the message trailer. It measures its own CPU (process.cpuUsage) and samples RSS and
 // the deepest client queue while measuring.
 //   parent → child: {type:'measure'}, {type:'report'}, {type:'close'}
 //   child → parent: {type:'ready', port, implementation, rssIdleBytes}, {type:'report', ...}
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { CLIP } from './clip.mjs';
 import { workspace } from './deps.mjs';
 
 const SAMPLE_EVERY_MS = 500;
-const [kind, clipPath] = process.argv.slice(2);
+const [kind, clipPath, floorBinary, framesPath] = process.argv.slice(2);
 
 let publish = new Map();
 let maxMessageBytes = 0;
@@ -67,10 +72,55 @@ async function startPlainWs() {
   };
 }
 
+/** The C floor: measures itself (getrusage, CLOCK_MONOTONIC stamps, RSS) on our request. */
+async function startFloor() {
+  const child = spawn(floorBinary, [framesPath, String(CLIP.fps)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const waiting = [];
+  createInterface({ input: child.stdout }).on('line', (line) =>
+    waiting.shift()?.(JSON.parse(line)),
+  );
+  const next = () => new Promise((resolve) => waiting.push(resolve));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const ready = await Promise.race([
+    next(),
+    exited.then((code) => {
+      throw new Error(`fanout_floor exited (${code}) before it was ready`);
+    }),
+  ]);
+  let clients = 0;
+  return {
+    port: ready.port,
+    rssIdleBytes: ready.rss,
+    implementation: 'C floor (epoll, one writev per client-frame)',
+    clients: () => clients,
+    maxBufferedBytes: () => 0,
+    stalledCuts: () => 0,
+    measure() {
+      child.stdin.write('measure\n');
+    },
+    async report() {
+      child.stdin.write('report\n');
+      const r = await next();
+      clients = r.clients;
+      const publish = new Map();
+      for (const [ms, ns] of r.publish) publish.set(ms, publish.has(ms) ? null : ns);
+      return { ...r, publish: [...publish], buffered: r.rss.map(() => 0) };
+    },
+    async close() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
 const server =
-  kind === 'peer-ws'
-    ? await startPlainWs()
-    : await startStreamer(kind === 'streamer-uws' ? 'uws' : 'ws');
+  kind === 'c-floor'
+    ? await startFloor()
+    : kind === 'peer-ws'
+      ? await startPlainWs()
+      : await startStreamer(kind === 'streamer-uws' ? 'uws' : 'ws');
 
 let cpuStart;
 let wallStart;
@@ -85,7 +135,11 @@ const sampler = setInterval(() => {
 // Exits once the channel closes: after 'close', and when the benchmark died or was killed.
 process.on('disconnect', () => process.exit(0));
 process.on('message', async (msg) => {
-  if (msg.type === 'measure') {
+  if (server.measure && msg.type === 'measure') {
+    server.measure();
+  } else if (server.report && msg.type === 'report') {
+    process.send({ type: 'report', ...(await server.report()), stalledCuts: 0 });
+  } else if (msg.type === 'measure') {
     publish = new Map();
     maxMessageBytes = 0;
     rss = [];
@@ -119,5 +173,5 @@ process.send({
   type: 'ready',
   port: server.port,
   implementation: server.implementation,
-  rssIdleBytes: process.memoryUsage.rss(),
+  rssIdleBytes: server.rssIdleBytes ?? process.memoryUsage.rss(),
 });

@@ -31,3 +31,11 @@ export function histogram(samples, step) {
   }
   return [...counts].sort((a, b) => a[0] - b[0]);
 }
+
+/** Median of samples (any order): the mean of the middle two for an even count; null if none. */
+export function median(samples) {
+  if (samples.length === 0) return null;
+  const sorted = Float64Array.from(samples).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
