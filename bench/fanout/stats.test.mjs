@@ -1,7 +1,7 @@
 // node --test bench/   (not part of `pnpm test`: bench helpers are checked on demand)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { histogram, percentile, summarize } from './stats.mjs';
+import { histogram, median, percentile, summarize } from './stats.mjs';
 
 test('percentile is nearest-rank over an ascending array', () => {
   const sorted = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -28,4 +28,11 @@ test('histogram keeps every sample, coarser from 1000 steps up', () => {
     h.reduce((n, [, c]) => n + c, 0),
     5,
   );
+});
+
+test('median is the middle sample, or the mean of the middle two', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([10, 9]), 9.5);
+  assert.equal(median([]), null);
 });
