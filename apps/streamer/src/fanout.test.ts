@@ -1,5 +1,6 @@
+import { Socket } from 'node:net';
 import { findParameterSets, percentile } from '@cam/protocol';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openClient, stalledClient, waitFor } from '../test/clients';
 import { type AccessUnit, concat, ffmpegDecode, makeH264 } from '../test/h264';
 import { type Harness, IMPLEMENTATIONS, startHarness, tick } from '../test/harness';
@@ -173,5 +174,44 @@ describe.each(IMPLEMENTATIONS)('fanout on %s', (impl) => {
     expect(decoded).toEqual({ errors: '', frames: slow.messages.length });
     expect(h.logs.some((l) => /client back at a keyframe .*reason=slow_client/.test(l))).toBe(true);
     slow.socket.destroy();
+  });
+});
+
+describe('fanout on ws, per frame', () => {
+  let h: Harness;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await h?.close();
+  });
+
+  it('frames each message once and writes that one buffer to every socket, once', async () => {
+    h = await startHarness('ws');
+    const clients = await Promise.all(Array.from({ length: 3 }, () => openClient(h.url)));
+    await waitFor('3 clients', () => h.fanout.size === 3);
+    const writes: Uint8Array[] = [];
+    const write = Socket.prototype.write;
+    vi.spyOn(Socket.prototype, 'write').mockImplementation(function (
+      this: Socket,
+      ...args: Parameters<Socket['write']>
+    ) {
+      writes.push(args[0] as Uint8Array);
+      return write.apply(this, args);
+    });
+    const sent = [0, 1].map((i) => h.send(small[i] as AccessUnit));
+    vi.restoreAllMocks();
+    // One write per client per frame, all of the same buffer: framed once, not per client.
+    expect(writes).toHaveLength(2 * 3);
+    for (const f of [0, 1]) expect(new Set(writes.slice(3 * f, 3 * f + 3)).size).toBe(1);
+    await waitFor('both frames at every client', () =>
+      clients.every((c) => c.messages.length === 2),
+    );
+    for (const c of clients) {
+      c.messages.forEach((m, i) => {
+        expect(Buffer.compare(m.data, sent[i] as Uint8Array)).toBe(0);
+      });
+    }
+    // Counted once per frame, the same totals as once per client-frame.
+    expect(h.metrics.messagesSent.get()).toBe(6);
+    expect(h.metrics.bytesSent.get()).toBe(3 * ((sent[0]?.length ?? 0) + (sent[1]?.length ?? 0)));
   });
 });

@@ -8,16 +8,39 @@
 // - A client's queue is its socket's unsent bytes. Over clientBufferBytes it gets nothing until
 //   it has drained and a keyframe comes (never a P-frame after a gap), so its memory is bounded
 //   by clientBufferBytes plus one message; a client over the bound for stallTimeoutMs is cut.
+//   Only a client whose last send left bytes queued can be over it, so only those are asked.
+// - Per frame the work per client is one send of the same Message; counts go to the metrics
+//   once per frame.
 import { type JoinPolicy, KeyframeRequests } from './join';
 import type { Logger } from './log';
 import type { ChannelMetrics, DisconnectReason, DropReason } from './metrics';
+
+/**
+ * One frame as the fan-out sends it, made once per frame: the same bytes to every client of a
+ * framing. A transport that frames it for its sockets does so once per Message (and framing).
+ */
+export interface Message {
+  /** v1.1: [channel id][access unit][u64 LE ms]. */
+  readonly v11: Uint8Array;
+  /** v1.0: the same bytes from offset 1. */
+  readonly v10: Uint8Array;
+}
+
+/**
+ * What Peer.send did with a message: Written = handed to the kernel whole (nothing of it waits in
+ * the process); Queued = accepted, part of it still queued (bufferedAmount() > 0); Dropped =
+ * refused by the implementation (over its own backpressure limit, or closing).
+ * The numbers are uWebSockets.js's own SendStatus.
+ */
+export const Sent = { Queued: 0, Written: 1, Dropped: 2 } as const;
+export type Sent = (typeof Sent)[keyof typeof Sent];
 
 /** One connected WebSocket, as a server implementation exposes it. */
 export interface Peer {
   /** Remote IP address, for logs. */
   readonly address: string;
-  /** Queues one binary message; false when the implementation dropped it. */
-  send(message: Uint8Array): boolean;
+  /** Queues one binary message, in the v1.1 or v1.0 framing. */
+  send(message: Message, v11: boolean): Sent;
   /** Bytes queued for this client and not yet written to the network. */
   bufferedAmount(): number;
   /** Closing handshake with a code and reason. */
@@ -30,6 +53,11 @@ interface Client {
   peer: Peer;
   /** v1.1 (channel id first) or v1.0 framing. */
   v11: boolean;
+  /**
+   * Whether the last send left bytes queued in the process. Only then can the client be over
+   * its bound, so only then is bufferedAmount() asked: per-client work when its state changes.
+   */
+  queued: boolean;
   /** Why frames are skipped until the next keyframe, or null when the client is live. */
   skipping: DropReason | null;
   /** When the client went over its buffer bound, or null while under it. */
@@ -59,8 +87,8 @@ const PROTOCOL_CLOSE_CODES = new Set([1002, 1003, 1007, 1009]);
 
 export class Fanout {
   private readonly clients = new Map<Peer, Client>();
-  /** v1.1 messages of the current GOP (v1.0 clients get each one's subarray(1)). */
-  private gop: Uint8Array[] = [];
+  /** Messages of the current GOP. */
+  private gop: Message[] = [];
   private gopBytes = 0;
   /** False until the first keyframe, and while the current GOP is over the cap. */
   private gopComplete = false;
@@ -94,6 +122,7 @@ export class Fanout {
     const client: Client = {
       peer,
       v11: framing === 'v1.1',
+      queued: false,
       skipping: null,
       overSince: null,
       skipped: 0,
@@ -105,8 +134,14 @@ export class Fanout {
       this.keyframes.want();
       return;
     }
+    const { metrics } = this.options;
     for (const message of this.gop) {
-      if (!this.deliver(client, client.v11 ? message : message.subarray(1))) return;
+      if (!this.send(client, message)) {
+        metrics.drops.inc(1, 'backpressure');
+        return;
+      }
+      metrics.messagesSent.inc();
+      metrics.bytesSent.inc((client.v11 ? message.v11 : message.v10).length);
     }
   }
 
@@ -120,37 +155,49 @@ export class Fanout {
   }
 
   /**
-   * Sends one framed access unit to every client that can take it: `message` in the v1.1
+   * Sends one framed access unit to every client that can take it: `bytes` in the v1.1
    * framing (channel id first); v1.0 clients get the same bytes from offset 1.
    */
-  broadcast(message: Uint8Array, keyframe: boolean): void {
+  broadcast(bytes: Uint8Array, keyframe: boolean): void {
+    const message: Message = { v11: bytes, v10: bytes.subarray(1) };
     if (keyframe) this.keyframes.keyframeSent();
     if (this.options.join === 'gop') this.cache(message, keyframe);
-    const legacy = message.subarray(1);
     const { clientBufferBytes, stallTimeoutMs, metrics, log } = this.options;
-    const now = Date.now();
+    // Counted here and added to the metrics once per frame, not once per client.
+    let sent10 = 0;
+    let sent11 = 0;
+    let slow = 0;
+    let waiting = 0;
+    let refused = 0;
+    let now = 0;
     for (const client of this.clients.values()) {
       if (client.closeReason !== null) continue; // being closed: its close event is on the way
-      const buffered = client.peer.bufferedAmount();
-      if (buffered > clientBufferBytes) {
-        if (client.skipping !== 'slow_client') {
-          client.skipping = 'slow_client';
-          log.warn('client too slow, skipping to the next keyframe', {
-            address: client.peer.address,
-            bufferedBytes: buffered,
-          });
+      if (client.queued) {
+        const buffered = client.peer.bufferedAmount();
+        if (buffered > clientBufferBytes) {
+          if (client.skipping !== 'slow_client') {
+            client.skipping = 'slow_client';
+            log.warn('client too slow, skipping to the next keyframe', {
+              address: client.peer.address,
+              bufferedBytes: buffered,
+            });
+          }
+          now ||= Date.now();
+          client.overSince ??= now;
+          client.skipped++;
+          slow++;
+          if (now - client.overSince > stallTimeoutMs) this.cut(client, buffered);
+          continue;
         }
-        client.overSince ??= now;
-        client.skipped++;
-        metrics.drops.inc(1, 'slow_client');
-        if (now - client.overSince > stallTimeoutMs) this.cut(client, buffered);
-        continue;
+        client.overSince = null;
+        client.queued = buffered > 0;
       }
-      client.overSince = null;
       if (client.skipping !== null) {
         if (!keyframe) {
           client.skipped++;
-          metrics.drops.inc(1, client.skipping);
+          if (client.skipping === 'slow_client') slow++;
+          else if (client.skipping === 'backpressure') refused++;
+          else waiting++;
           continue;
         }
         if (client.skipped > 0) {
@@ -163,8 +210,17 @@ export class Fanout {
         client.skipping = null;
         client.skipped = 0;
       }
-      this.deliver(client, client.v11 ? message : legacy);
+      if (!this.send(client, message)) refused++;
+      else if (client.v11) sent11++;
+      else sent10++;
     }
+    if (sent10 + sent11 > 0) {
+      metrics.messagesSent.inc(sent10 + sent11);
+      metrics.bytesSent.inc(sent10 * message.v10.length + sent11 * message.v11.length);
+    }
+    if (slow > 0) metrics.drops.inc(slow, 'slow_client');
+    if (waiting > 0) metrics.drops.inc(waiting, 'waiting_for_keyframe');
+    if (refused > 0) metrics.drops.inc(refused, 'backpressure');
   }
 
   /** Closes every client with a reason (counted under 'shutdown'); no keyframe is asked for after. */
@@ -176,15 +232,14 @@ export class Fanout {
     }
   }
 
-  private deliver(client: Client, message: Uint8Array): boolean {
-    const { metrics } = this.options;
-    if (!client.peer.send(message)) {
+  /** False when the implementation refused the message: the client waits for a keyframe. */
+  private send(client: Client, message: Message): boolean {
+    const result = client.peer.send(message, client.v11);
+    if (result === Sent.Dropped) {
       client.skipping = 'backpressure';
-      metrics.drops.inc(1, 'backpressure');
       return false;
     }
-    metrics.messagesSent.inc();
-    metrics.bytesSent.inc(message.length);
+    client.queued = result === Sent.Queued;
     return true;
   }
 
@@ -198,14 +253,14 @@ export class Fanout {
     client.peer.terminate();
   }
 
-  private cache(message: Uint8Array, keyframe: boolean): void {
+  private cache(message: Message, keyframe: boolean): void {
     if (keyframe) {
       this.gop = [];
       this.gopBytes = 0;
       this.gopComplete = true;
     }
     if (!this.gopComplete) return;
-    if (this.gopBytes + message.length > this.options.gopCacheBytes) {
+    if (this.gopBytes + message.v11.length > this.options.gopCacheBytes) {
       this.options.log.debug('GOP over the cache cap; late joiners wait for the next IDR', {
         gopCacheBytes: this.options.gopCacheBytes,
       });
@@ -215,6 +270,6 @@ export class Fanout {
       return;
     }
     this.gop.push(message);
-    this.gopBytes += message.length;
+    this.gopBytes += message.v11.length;
   }
 }

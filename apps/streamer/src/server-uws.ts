@@ -7,7 +7,7 @@ import type {
   us_listen_socket,
   WebSocket,
 } from 'uws-pack';
-import type { Peer } from './fanout';
+import type { Message, Peer, Sent } from './fanout';
 import {
   DEFAULT_SUBSCRIPTION,
   plainAddress,
@@ -54,9 +54,12 @@ class UwsPeer implements Peer {
     readonly address: string,
   ) {}
 
-  send(message: Uint8Array): boolean {
-    // 2 = dropped over maxBackpressure; 0 (queued) and 1 (written) both keep the message.
-    return this.ws.send(message, true, false) !== 2;
+  send(message: Message, v11: boolean): Sent {
+    // uWS's SendStatus is Sent's numbering: 0 backpressure (queued), 1 written, 2 dropped.
+    // A message of 16 KiB or more goes out by writev(header, message) straight from our buffer
+    // while nothing is queued and the loop is not corked; a smaller one is copied into uWS's
+    // cork buffer first (uWS's WebSocket::send). Corking the broadcast would copy them all.
+    return this.ws.send(v11 ? message.v11 : message.v10, true, false) as Sent;
   }
 
   bufferedAmount(): number {

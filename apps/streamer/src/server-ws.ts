@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer as WsServer } from 'ws';
-import type { Peer } from './fanout';
+import { type Message, type Peer, Sent } from './fanout';
 import {
   DEFAULT_SUBSCRIPTION,
   plainAddress,
@@ -37,22 +37,79 @@ function readRequest(req: IncomingMessage): Request | null {
   };
 }
 
+/** Bytes of the RFC 6455 §5.2 header of an unmasked server frame with `length` payload bytes. */
+export function wsHeaderBytes(length: number): number {
+  return length < 126 ? 2 : length < 65_536 ? 4 : 10;
+}
+
+/** The message as one final, unmasked binary WebSocket frame, header and payload in one buffer. */
+export function wsFrame(bytes: Uint8Array): Buffer {
+  const length = bytes.length;
+  const header = wsHeaderBytes(length);
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x82; // FIN, opcode 2 (binary)
+  if (header === 2) {
+    frame[1] = length;
+  } else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  frame.set(bytes, header);
+  return frame;
+}
+
+/**
+ * Frames each message once for all sockets (once per framing): every peer of a broadcast asks
+ * for the same Message in turn, so one entry is the whole cache. The frame is a copy, so a write
+ * still queued for a slow socket never shares memory with the camera's frames.
+ */
+class FrameCache {
+  private message: Message | null = null;
+  private v10: Buffer | null = null;
+  private v11: Buffer | null = null;
+
+  of(message: Message, v11: boolean): Buffer {
+    if (message !== this.message) {
+      this.message = message;
+      this.v10 = null;
+      this.v11 = null;
+    }
+    if (v11) {
+      this.v11 ??= wsFrame(message.v11);
+      return this.v11;
+    }
+    this.v10 ??= wsFrame(message.v10);
+    return this.v10;
+  }
+}
+
 class WsPeer implements Peer {
   /** Cleared when a ping goes out, set by the pong; still clear at the next ping = gone. */
   alive = true;
 
   constructor(
     private readonly ws: WebSocket,
+    // The upgraded socket itself: a message, framed once for every client, goes to it in one
+    // write. ws writes its own control frames (ping, pong, close) to the same socket, each a
+    // whole frame, so frames never interleave; bufferedAmount counts both.
+    private readonly socket: Duplex,
+    private readonly frames: FrameCache,
     readonly address: string,
     private readonly maxBackpressureBytes: number,
   ) {}
 
-  send(message: Uint8Array): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+  send(message: Message, v11: boolean): Sent {
+    if (this.ws.readyState !== WebSocket.OPEN) return Sent.Dropped;
     // uWebSockets.js drops a message past maxBackpressure; so does this twin.
-    if (this.ws.bufferedAmount + message.length > this.maxBackpressureBytes) return false;
-    this.ws.send(message, { binary: true, compress: false });
-    return true;
+    if (this.ws.bufferedAmount + message.v11.length > this.maxBackpressureBytes) {
+      return Sent.Dropped;
+    }
+    this.socket.write(this.frames.of(message, v11));
+    return this.socket.writableLength === 0 ? Sent.Written : Sent.Queued;
   }
 
   bufferedAmount(): number {
@@ -95,6 +152,7 @@ export const startWsServer: StartServer = (
   limits: ServerLimits,
 ) => {
   const peers = new Set<WsPeer>();
+  const frames = new FrameCache();
   const chosenProtocol = new WeakMap<IncomingMessage, string>();
   const wss = new WsServer({
     noServer: true,
@@ -123,7 +181,7 @@ export const startWsServer: StartServer = (
     }
     if (decision.protocol) chosenProtocol.set(req, decision.protocol);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const peer = new WsPeer(ws, request.address, limits.maxBackpressureBytes);
+      const peer = new WsPeer(ws, socket, frames, request.address, limits.maxBackpressureBytes);
       peers.add(peer);
       // ws reports bad frames and oversized messages here, then closes the connection; the
       // close event may only say 1006 (no close frame back), so keep the protocol's verdict.

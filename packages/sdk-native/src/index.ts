@@ -1,5 +1,6 @@
 export { Camera, openCamera, testPicture } from './camera.js';
 export { CameraError } from './errors.js';
+export { type AccessUnit, type Recording, readRecording } from './file-replay.js';
 export {
   CAMERA_DEFAULTS,
   CAMERA_LIMITS,
