@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "cam_sophgo.h"
 #include "cam_source.h"
 #include "cam_streams.h"
 #include "cam_v4l2.h"
@@ -136,14 +137,18 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
       }
       return source;
     }
-#ifdef CAM_WITH_SOPHGO
     if (kind == "sophgo") {
-      actual_.resize(1);  // one stream until the multi-stream backend lands
-      encoder_ = "Sophgo hardware H.264 (CBR)";
-      failure.code = "DEVICE_BUSY";
-      return camMakeSophgoSource(config, failure.message);
+      // One VPSS + VENC channel per stream, all H.264 (raw pictures from VPSS: not yet).
+      CamSophgoConfig sophgo{params.Get("root").As<Napi::String>(), {}};
+      for (const CamStreamConfig &stream : streams) {
+        if (stream.pixels != CamPixels::H264) {
+          failure = {"INVALID_PARAMETER", "sophgo: raw-picture streams are not supported yet (H.264 only)"};
+          return nullptr;
+        }
+        sophgo.streams.push_back(stream.encoder);
+      }
+      return camMakeSophgoSource(sophgo, encoder_, failure);
     }
-#endif
     failure = {"SOURCE_UNAVAILABLE", "backend not built into this addon: " + kind};
     return nullptr;
   }
@@ -302,6 +307,13 @@ Napi::Value testPicture(const Napi::CallbackInfo &info) {
   return buffer;
 }
 
+// probeSophgo(root) -> "" when the board's camera libraries load and resolve, else why not.
+Napi::Value probeSophgo(const Napi::CallbackInfo &info) {
+  CamError error;
+  camSophgoLoad(info[0].As<Napi::String>(), error);
+  return Napi::String::New(info.Env(), error.message);
+}
+
 Napi::Object sizeObject(Napi::Env env, const CamV4l2Size &size) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("width", size.width);
@@ -349,11 +361,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeCamera", NativeCamera::define(env));
   exports.Set("encoderVersion", Napi::Function::New(env, encoderVersion));
   exports.Set("testPicture", Napi::Function::New(env, testPicture));
-#ifdef CAM_WITH_SOPHGO
-  exports.Set("sophgo", Napi::Boolean::New(env, true));
-#else
-  exports.Set("sophgo", Napi::Boolean::New(env, false));
-#endif
+  exports.Set("probeSophgo", Napi::Function::New(env, probeSophgo));
   exports.Set("queueFrames", Napi::Number::New(env, static_cast<double>(kQueueFrames)));
   return exports;
 }

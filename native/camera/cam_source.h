@@ -33,6 +33,13 @@ struct CamStreamConfig {
   CamPixels pixels = CamPixels::H264;
 };
 
+// A backend's failure to open: `code` for the JavaScript error (e.g. DEVICE_BUSY), and a
+// one-line message that says what to do.
+struct CamError {
+  std::string code;
+  std::string message;
+};
+
 class CamSink {
  public:
   virtual ~CamSink() = default;
@@ -115,10 +122,5 @@ bool camEncodeFrame(CamOpenH264 &encoder, const cam_i420 &picture, bool forceKey
 // once per stream (cam_streams.h).
 std::unique_ptr<CamSource> camMakeTestSource(const std::vector<CamStreamConfig> &streams,
                                              std::string &error);
-
-#ifdef CAM_WITH_SOPHGO
-// cam_sophgo.cpp, built only with the Sophgo SDK (SG200X_SDK_PATH).
-std::unique_ptr<CamSource> camMakeSophgoSource(const CamEncoderConfig &config, std::string &error);
-#endif
 
 #endif

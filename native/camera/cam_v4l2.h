@@ -30,10 +30,7 @@ struct CamV4l2Device {
 };
 
 // A failure with the code TypeScript exposes (DEVICE_NOT_FOUND, DEVICE_BUSY, ...).
-struct CamV4l2Error {
-  std::string code;
-  std::string message;
-};
+using CamV4l2Error = CamError;
 
 // Opens the device, checks it is a streaming capture device and lists its formats.
 bool camV4l2Probe(const std::string &path, CamV4l2Device &out, CamV4l2Error &error);

@@ -1,12 +1,11 @@
 {
   # The camera addon. Sources live in the repo's native/camera (plain C/C++, shared with the
   # riscv64 self-test); the published tarball carries its own copy in ./native (prepack copies
-  # it), so a source build works from npm too. OpenH264 is dlopen()ed at run time, so only its
-  # header is needed to build. The `sophgo` backend is added only when SG200X_SDK_PATH is set
-  # (see scripts/sophgo-gyp.cjs).
+  # it), so a source build works from npm too. OpenH264 and the Sophgo CVI MPI libraries (the
+  # `sophgo` backend, the reCamera's camera) are dlopen()ed at run time, so only OpenH264's
+  # header is needed to build, everywhere.
   "variables": {
-    "native%": "<!(node -p \"require('fs').existsSync('native') ? 'native' : '../../native'\")",
-    "sophgo%": "<!(node scripts/sophgo-gyp.cjs enabled)"
+    "native%": "<!(node -p \"require('fs').existsSync('native') ? 'native' : '../../native'\")"
   },
   "targets": [
     {
@@ -17,6 +16,7 @@
         "<(native)/camera/cam_image.c",
         "<(native)/camera/cam_openh264.cpp",
         "<(native)/camera/cam_source.cpp",
+        "<(native)/camera/cam_sophgo.cpp",
         "<(native)/camera/cam_streams.cpp",
         "<(native)/camera/cam_test_source.cpp",
         "<(native)/camera/cam_v4l2.cpp"
@@ -26,20 +26,7 @@
       "cflags": ["-O2", "-Wall", "-Wextra"],
       "cflags_cc": ["-O2", "-Wall", "-Wextra", "-std=c++17"],
       "cflags_cc!": ["-fno-rtti"],
-      "libraries": ["-ldl", "-lpthread"],
-      "conditions": [
-        ["sophgo==1", {
-          "defines": ["CAM_WITH_SOPHGO", "__CV181X__"],
-          # The SDK's headers paste macros into string literals ("..."msg), which C++11 warns of.
-          "cflags_cc": ["-Wno-literal-suffix"],
-          "sources": [
-            "<(native)/camera/cam_sophgo.cpp",
-            "<!@(node scripts/sophgo-gyp.cjs sources)"
-          ],
-          "include_dirs": ["<!@(node scripts/sophgo-gyp.cjs include_dirs)"],
-          "libraries": ["<!@(node scripts/sophgo-gyp.cjs libraries)"]
-        }]
-      ]
+      "libraries": ["-ldl", "-lpthread"]
     }
   ]
 }

@@ -112,8 +112,7 @@ function allowed(p: Packed, path: string): boolean {
   return (
     path === 'binding.gyp' ||
     /^native\/[a-z]+\/[a-z0-9_]+\.(c|cc|cpp|h)$/.test(path) ||
-    /^prebuilds\/linux-(x64|arm64|riscv64)\/[^/]+\.node$/.test(path) ||
-    /^scripts\/[a-z-]+\.cjs$/.test(path)
+    /^prebuilds\/linux-(x64|arm64|riscv64)\/[^/]+\.node$/.test(path)
   );
 }
 

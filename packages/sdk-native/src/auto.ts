@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import type { V4l2Size } from './native.js';
+import type { SophgoPresence } from './sophgo.js';
 import { chooseFormat, probeDevice, type V4l2Choice } from './v4l2.js';
 
 export type AutoChoice =
@@ -22,13 +23,12 @@ export function listVideoDevices(dir = '/dev'): string[] {
 }
 
 /**
- * What `auto` opens: the Sophgo encoder when the addon has it, else the first device that opens
- * as a V4L2 capture device with a format we can stream, else the test pattern. The reason says
- * what was tried, so the streamer can log why.
+ * What `auto` opens: the reCamera's camera when it is present (see probeSophgo), else the first
+ * device that opens as a V4L2 capture device with a format we can stream, else the test
+ * pattern. The reason says what was tried, so the streamer can log why.
  */
-export function chooseAuto(sophgoBuiltIn: boolean, devices: string[], want: V4l2Size): AutoChoice {
-  if (sophgoBuiltIn)
-    return { kind: 'sophgo', reason: 'auto: the Sophgo SDK is built into this addon' };
+export function chooseAuto(sophgo: SophgoPresence, devices: string[], want: V4l2Size): AutoChoice {
+  if (sophgo.available) return { kind: 'sophgo', reason: `auto: reCamera camera (${sophgo.reason})` };
   const skipped: string[] = [];
   for (const path of devices) {
     try {
@@ -42,5 +42,8 @@ export function chooseAuto(sophgoBuiltIn: boolean, devices: string[], want: V4l2
   const cameras = devices.length
     ? `no usable V4L2 camera (${skipped.join('; ')})`
     : 'no /dev/video* device';
-  return { kind: 'test', reason: `auto: no Sophgo SDK in this build and ${cameras}: test pattern` };
+  return {
+    kind: 'test',
+    reason: `auto: no reCamera camera (${sophgo.reason}) and ${cameras}: test pattern`,
+  };
 }

@@ -3,6 +3,7 @@ import { percentile } from '@cam/protocol';
 import { chooseAuto, listVideoDevices } from './auto.js';
 import { CameraError, fromNative } from './errors.js';
 import { readRecording, replay } from './file-replay.js';
+import { probeSophgo, sophgoRoot } from './sophgo.js';
 import { loadNative, type NativeCameraHandle, type NativeParams } from './native.js';
 import {
   type CameraOptions,
@@ -147,14 +148,18 @@ async function openFile(options: ResolvedOptions, path: string, reason: string):
   return new Camera(replay(info, recording.units));
 }
 
-function openTest(options: ResolvedOptions, reason: string): Camera {
+/**
+ * A backend whose encoder we drive, so IDRs come on request: the test pattern (OpenH264), or the
+ * reCamera's camera and hardware encoder (`sophgo`: one VPSS + VENC channel per stream).
+ */
+function openEncoder(kind: 'test' | 'sophgo', options: ResolvedOptions, reason: string): Camera {
+  const sophgo = kind === 'sophgo' ? { root: sophgoRoot() } : {};
   return new Camera(
-    nativeProducer('test', encoderParams(options), {
-      source: 'test',
-      backend: 'test',
-      keyframeOnRequest: true,
-      reason,
-    }),
+    nativeProducer(
+      kind,
+      { ...encoderParams(options), ...sophgo },
+      { source: kind, backend: kind, keyframeOnRequest: true, reason },
+    ),
   );
 }
 
@@ -173,32 +178,6 @@ function openV4l2(
   );
   const params = { ...encoderParams(options), ...choice, streams, path };
   return new Camera(nativeProducer('v4l2', params, describeV4l2(path, choice, reason)));
-}
-
-function openSophgo(options: ResolvedOptions, reason: string): Camera {
-  if (options.streams.length > 1) {
-    throw new CameraError(
-      'INVALID_PARAMETER',
-      `source sophgo: this build's sophgo backend gives one stream, ${options.streams.length} were asked`,
-      { parameter: 'streams' },
-    );
-  }
-  if (!loadNative().sophgo) {
-    throw new CameraError(
-      'SOURCE_UNAVAILABLE',
-      'source sophgo: this build of @cam/sdk-native has no Sophgo SDK (build it on the ' +
-        'reCamera toolchain with SG200X_SDK_PATH set)',
-      { parameter: 'source' },
-    );
-  }
-  return new Camera(
-    nativeProducer('sophgo', encoderParams(options), {
-      source: 'sophgo',
-      backend: 'sophgo',
-      keyframeOnRequest: true,
-      reason,
-    }),
-  );
 }
 
 /**
@@ -249,7 +228,7 @@ export async function openCamera(options: CameraOptions): Promise<Camera> {
   const source = resolved.source;
   switch (source.kind) {
     case 'test':
-      return openTest(resolved, 'requested');
+      return openEncoder('test', resolved, 'requested');
     case 'file':
       return openFile(resolved, source.path, 'requested');
     case 'v4l2':
@@ -265,12 +244,11 @@ export async function openCamera(options: CameraOptions): Promise<Camera> {
         'requested',
       );
     case 'sophgo':
-      return openSophgo(resolved, 'requested');
+      return openEncoder('sophgo', resolved, 'requested');
     case 'auto': {
-      const auto = chooseAuto(loadNative().sophgo, listVideoDevices(), resolved);
-      if (auto.kind === 'sophgo') return openSophgo(resolved, auto.reason);
+      const auto = chooseAuto(probeSophgo(), listVideoDevices(), resolved);
       if (auto.kind === 'v4l2') return openV4l2(resolved, auto.path, auto.choice, auto.reason);
-      return openTest(resolved, auto.reason);
+      return openEncoder(auto.kind, resolved, auto.reason);
     }
   }
 }

@@ -5,7 +5,7 @@
  * Codes: `INVALID_PARAMETER` (bad option, see `parameter`), `ENCODER_UNAVAILABLE` (OpenH264
  * missing), `NATIVE_UNAVAILABLE` (no addon for this platform), `DEVICE_*` (V4L2 device problems),
  * `FILE_*` (file replay), `CAPTURE_FAILED` (the backend stopped mid-stream),
- * `SOURCE_UNAVAILABLE` (a backend not built into this addon).
+ * `SOURCE_UNAVAILABLE` (a backend's libraries missing, e.g. the reCamera's camera libraries).
  */
 export class CameraError extends Error {
   readonly code: string;

@@ -57,7 +57,10 @@ describe('loadNative', () => {
     const addon = loadNative();
     expect(loadNative()).toBe(addon);
     expect(addon.encoderVersion()).toMatch(/^OpenH264 2\./);
-    expect(addon.sophgo).toBe(false);
+    // The reCamera's libraries are looked for at run time, under the board's folders.
+    expect(addon.probeSophgo('/nonexistent')).toMatch(
+      /^sophgo: libsys\.so not found in \/nonexistent\/mnt\/system\/usr\/lib, /,
+    );
     expect(addon.queueFrames).toBe(8);
   });
 });

@@ -23,11 +23,14 @@ export interface NativeCameraHandle {
 }
 
 export interface NativeParams extends EncoderSettings {
-  /** Every stream (test, v4l2); without it one H.264 stream of the settings above. */
+  /** Every stream (test, v4l2, sophgo); without it one H.264 stream of the settings above.
+   * sophgo: 1 to 3 H.264 streams, one VPSS + VENC channel each, scaled from the one sensor. */
   streams?: (EncoderSettings & { format: StreamFormat })[];
   /** v4l2 only: device path and pixel format ('H264' or 'YUYV'). */
   path?: string;
   fourcc?: string;
+  /** sophgo only: the board-path prefix (see sophgo.ts; '' on the board). */
+  root?: string;
 }
 
 export interface V4l2Size {
@@ -70,8 +73,9 @@ export interface NativeAddon {
   /** Opens a V4L2 node, checks it is a streaming capture device and lists its formats. */
   probeV4l2(path: string): V4l2Device;
   queueFrames: number;
-  /** Whether the `sophgo` backend was compiled in (SG200X_SDK_PATH set at build time). */
-  sophgo: boolean;
+  /** Loads the reCamera's camera libraries from `root` + /mnt/system/...: '' when they load and
+   * every function resolves, else why not (one line). */
+  probeSophgo(root: string): string;
 }
 
 export type Libc = 'glibc' | 'musl';
