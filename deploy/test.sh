@@ -4,7 +4,8 @@
 #   1. both parse: `sh -n` of the init script, `systemd-analyze verify` of the unit (if present);
 #   2. every CAM_* variable they set is one `cam-streamer --help` lists;
 #      (and, running, that the init script's CAM_SHM_* defaults reach the streamer);
-#   3. the init script starts the streamer (start-stop-daemon, pid file), serves /healthz,
+#   3. the init script stops the seed's streamer, starts ours (start-stop-daemon, pid file) with
+#      the board's library path, serves /healthz,
 #      respawns it after a SIGKILL, reports status, and stops it leaving no process behind;
 #      then once more with the output going to syslog through logger (not to a file).
 #   bash deploy/test.sh
@@ -54,8 +55,12 @@ wait_started() { # N: wait (bounded) for the Nth start line
   cat "$work/log" >&2
   fail "no start line #$1"
 }
+# A stand-in for the seed's init script: records that `start` stopped it.
+printf '#!/bin/sh\necho "$1" >>"%s/seed-calls"\n' "$work" >"$work/S95camera-streamer"
+chmod +x "$work/S95camera-streamer"
 cat >"$work/defaults" <<EOF
 DAEMON=$cli
+SEED_STREAMER=$work/S95camera-streamer
 PIDFILE=$work/cam-streamer.pid
 LOG_FILE=$work/log
 RESPAWN_DELAY=0
@@ -80,6 +85,10 @@ log "started: loop $loop, streamer $first, /healthz answers"
 grep '"streamer started"' "$work/log" | head -1 | grep -q '"shmBytes":8388608,"shmSlots":16,' ||
   fail "start line does not show the script's ring size"
 log "ring of the script's defaults: 8 MiB, 16 slots: ok"
+[ "$(cat "$work/seed-calls")" = stop ] || fail "start did not stop the seed's streamer first"
+tr '\0' '\n' <"/proc/$first/environ" | grep -qx 'LD_LIBRARY_PATH=/mnt/system/lib:/mnt/system/usr/lib:/mnt/system/usr/lib/3rd.*' ||
+  fail "the streamer did not get the board's library path"
+log "stopped the seed's streamer first; LD_LIBRARY_PATH has the camera libraries: ok"
 
 kill -KILL "$first"
 wait_started 2

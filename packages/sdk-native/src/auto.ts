@@ -28,7 +28,8 @@ export function listVideoDevices(dir = '/dev'): string[] {
  * pattern. The reason says what was tried, so the streamer can log why.
  */
 export function chooseAuto(sophgo: SophgoPresence, devices: string[], want: V4l2Size): AutoChoice {
-  if (sophgo.available) return { kind: 'sophgo', reason: `auto: reCamera camera (${sophgo.reason})` };
+  if (sophgo.available)
+    return { kind: 'sophgo', reason: `auto: reCamera camera (${sophgo.reason})` };
   const skipped: string[] = [];
   for (const path of devices) {
     try {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { percentile } from '@cam/protocol';
 import { chooseAuto, listVideoDevices } from './auto.js';
-import { CameraError, fromNative } from './errors.js';
+import { type CameraError, fromNative } from './errors.js';
 import { readRecording, replay } from './file-replay.js';
 import { probeSophgo, sophgoRoot } from './sophgo.js';
 import { loadNative, type NativeCameraHandle, type NativeParams } from './native.js';

@@ -33,7 +33,14 @@ function toolchain(target: Target): { cc: string[]; cxx: string[]; run: string[]
       // libc.so so that the program runs dynamically under musl's own loader.
       return {
         cc: ['musl-gcc'],
-        cxx: [zig(), 'c++', '-target', 'x86_64-linux-musl', '-dynamic', '/lib/x86_64-linux-musl/libc.so'],
+        cxx: [
+          zig(),
+          'c++',
+          '-target',
+          'x86_64-linux-musl',
+          '-dynamic',
+          '/lib/x86_64-linux-musl/libc.so',
+        ],
         run: [],
       };
     case 'riscv64':
@@ -67,7 +74,12 @@ const LIBRARIES: [string, string, string[]?][] = [
 ];
 
 /** Builds one stand-in library; `extra` adds -D flags for the variants of the error tests. */
-export function buildLibrary(target: Target, define: string, out: string, extra: string[] = []): void {
+export function buildLibrary(
+  target: Target,
+  define: string,
+  out: string,
+  extra: string[] = [],
+): void {
   mkdirSync(dirname(out), { recursive: true });
   const { cc } = toolchain(target);
   execFileSync(cc[0] as string, [
@@ -92,7 +104,8 @@ export function buildLibrary(target: Target, define: string, out: string, extra:
  */
 export function makeRoot(target: Target, dir: string): string {
   const root = join(dir, `root-${target}`);
-  for (const [path, define, extra] of LIBRARIES) buildLibrary(target, define, join(root, path), extra);
+  for (const [path, define, extra] of LIBRARIES)
+    buildLibrary(target, define, join(root, path), extra);
   mkdirSync(join(root, 'dev'), { recursive: true });
   writeFileSync(join(root, 'dev/cvi-vi'), '');
   mkdirSync(join(root, 'mnt/cfg/param'), { recursive: true });
@@ -139,7 +152,12 @@ export function buildSelftest(target: Target, dir: string): string {
     'cam_annexb.c',
     'cam_image.c',
   ].map((f) => join(native, f));
-  const cxxArgs = target === 'musl' ? [] : ['-ldl', '-lpthread'];
+  // riscv64: gcc calls libatomic for 1-byte atomics (zig's clang inlines them).
+  const libs = {
+    glibc: ['-ldl', '-lpthread'],
+    musl: [],
+    riscv64: ['-ldl', '-lpthread', '-latomic'],
+  }[target];
   execFileSync(cxx[0] as string, [
     ...cxx.slice(1),
     '-std=c++17',
@@ -148,10 +166,12 @@ export function buildSelftest(target: Target, dir: string): string {
     '-Wextra',
     '-isystem',
     include,
+    '-x',
+    'c++', // the .c files too, as g++ does
     ...sources,
     '-o',
     out,
-    ...cxxArgs,
+    ...libs,
   ]);
   return out;
 }
@@ -190,4 +210,3 @@ export function startCalls(): string[] {
     'sensor_get_rx_attr',
   ];
 }
-
