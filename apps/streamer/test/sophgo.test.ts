@@ -34,7 +34,7 @@ it('streams the reCamera camera (stand-ins) to a client, decodable, and frees it
       width: 640,
       height: 360,
       fps: 30,
-      bitrate: 1000,
+      bitrateKbps: 1000,
       gop: 30,
       host: '127.0.0.1',
       port: 0,

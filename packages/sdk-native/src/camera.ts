@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { percentile } from '@cam/protocol';
 import { chooseAuto, listVideoDevices } from './auto.js';
-import { type CameraError, fromNative } from './errors.js';
+import { CameraError, fromNative } from './errors.js';
 import { readRecording, replay } from './file-replay.js';
-import { probeSophgo, sophgoRoot } from './sophgo.js';
 import { loadNative, type NativeCameraHandle, type NativeParams } from './native.js';
 import {
   type CameraOptions,
@@ -11,6 +10,7 @@ import {
   type ResolvedStream,
   resolveOptions,
 } from './options.js';
+import { probeSophgo, sophgoRoot } from './sophgo.js';
 import type {
   CameraEvents,
   CameraInfo,
