@@ -182,7 +182,7 @@ static int shm_reader(const char *name, long frames, const char *mode) {
     return 1;
   }
   uint64_t *lat = calloc((size_t)frames, sizeof *lat);
-  uint8_t *copy = malloc(r.hdr->slot_bytes);
+  uint8_t *copy = malloc(r.geometry.slot_bytes);
   if (!lat || !copy) return 1;
   long got = 0, accepted = 0, torn = 0, bad = 0;
   uint64_t lost = 0;

@@ -180,7 +180,7 @@ typedef enum cam_shm_status {
   CAM_SHM_PERMISSION = -3,     /* EACCES / EPERM */
   CAM_SHM_BAD_MAGIC = -4,      /* not a camstream segment (or not initialised) */
   CAM_SHM_BAD_VERSION = -5,    /* a different CAM_SHM_VERSION */
-  CAM_SHM_TRUNCATED = -6,      /* file smaller than the header says */
+  CAM_SHM_TRUNCATED = -6,      /* file smaller than the header says, or shrank after open */
   CAM_SHM_BUSY = -7,           /* another live writer holds the segment */
   CAM_SHM_TOO_LARGE = -8,      /* frame larger than slot_bytes / parameter set too large */
   CAM_SHM_INVALID = -9,        /* bad argument (name, sizes) */
@@ -246,11 +246,24 @@ static inline uint64_t cam_shm_now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Checks a header's identity against the file size. Shared by readers and the writer (which
- * reads the previous segment's epoch). */
-static inline int cam_shm_check_header(const cam_shm_header *h, uint64_t file_size, const char *name,
-                                       char *err, size_t err_len) {
-  char reason[160];
+/* The geometry of a segment, copied out of its header once. Readers use only this copy after
+ * open: a header changed later (by a broken or hostile writer) cannot move them out of bounds. */
+typedef struct cam_shm_geometry {
+  uint32_t slot_count;
+  uint32_t slot_bytes;
+  uint64_t total_bytes;
+  uint64_t data_offset;
+  uint64_t epoch;      /* identity, copied with the geometry */
+  uint32_t writer_pid; /* diagnostics only */
+} cam_shm_geometry;
+
+
+/* Checks a header copy (h: private memory, e.g. read with pread) against the file size and
+ * fills g. Overflow-safe: every sum and product is checked before it is formed. */
+static inline int cam_shm_check_header(const cam_shm_header *h, uint64_t file_size,
+                                       cam_shm_geometry *g, const char *name, char *err,
+                                       size_t err_len) {
+  char reason[200];
   if (h->magic != CAM_SHM_MAGIC) {
     snprintf(reason, sizeof reason, "bad magic 0x%08x, want 0x%08x (not a camstream segment)",
              h->magic, CAM_SHM_MAGIC);
@@ -261,26 +274,60 @@ static inline int cam_shm_check_header(const cam_shm_header *h, uint64_t file_si
              CAM_SHM_VERSION);
     return cam_shm_fail(err, err_len, CAM_SHM_BAD_VERSION, "open", name, reason);
   }
-  uint64_t need = h->data_offset + (uint64_t)h->slot_count * h->slot_bytes;
-  if (h->slot_count == 0 || h->slot_table_offset != CAM_SHM_HEADER_BYTES ||
-      h->data_offset < h->slot_table_offset + (uint64_t)h->slot_count * CAM_SHM_SLOT_ENTRY_BYTES ||
-      need > h->total_bytes || h->total_bytes > file_size) {
+  uint64_t table_end = CAM_SHM_HEADER_BYTES + (uint64_t)h->slot_count * CAM_SHM_SLOT_ENTRY_BYTES;
+  uint64_t data_bytes = (uint64_t)h->slot_count * h->slot_bytes; /* < 2^64: both are 32-bit */
+  if (h->slot_count == 0 || h->slot_count > CAM_SHM_MAX_SLOTS || h->slot_bytes == 0 ||
+      h->slot_table_offset != CAM_SHM_HEADER_BYTES || h->data_offset < table_end ||
+      h->total_bytes > file_size || h->total_bytes > (uint64_t)SIZE_MAX ||
+      h->data_offset > h->total_bytes || data_bytes > h->total_bytes - h->data_offset) {
     snprintf(reason, sizeof reason,
-             "truncated or inconsistent: file has %llu bytes, header says %llu (slots %u x %u)",
-             (unsigned long long)file_size, (unsigned long long)h->total_bytes, h->slot_count,
-             h->slot_bytes);
+             "truncated or inconsistent: file has %llu bytes, header says %llu (data at %llu, "
+             "slots %u x %u)",
+             (unsigned long long)file_size, (unsigned long long)h->total_bytes,
+             (unsigned long long)h->data_offset, h->slot_count, h->slot_bytes);
     return cam_shm_fail(err, err_len, CAM_SHM_TRUNCATED, "open", name, reason);
   }
+  g->slot_count = h->slot_count;
+  g->slot_bytes = h->slot_bytes;
+  g->total_bytes = h->total_bytes;
+  g->data_offset = h->data_offset;
+  g->epoch = h->epoch;
+  g->writer_pid = h->writer_pid;
   return CAM_SHM_OK;
+}
+
+/* Opens PATH without blocking and only if it is a regular file: a FIFO or device planted at the
+ * name (/dev/shm is world-writable) is refused, never waited on. Returns the fd or a negative
+ * status with err filled; *st is the file's stat. */
+static inline int cam_shm_open_regular(const char *path, int flags, struct stat *st,
+                                       const char *what, const char *name, char *err,
+                                       size_t err_len) {
+  int fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return cam_shm_fail_errno(err, err_len, what, name, errno);
+  if (fstat(fd, st) != 0) {
+    int e = errno;
+    close(fd);
+    return cam_shm_fail_errno(err, err_len, what, name, e);
+  }
+  if (!S_ISREG(st->st_mode)) {
+    close(fd);
+    return cam_shm_fail(err, err_len, CAM_SHM_INVALID, what, name,
+                        "not a regular file (something else was planted at this name): "
+                        "remove it and start the writer again");
+  }
+  return fd;
 }
 
 /* ---------------------------------------------------------------- reader ------------------ */
 
 typedef struct cam_shm_reader {
-  const uint8_t *base;       /* PROT_READ mapping of the whole segment */
+  const uint8_t *base;       /* PROT_READ mapping of the whole segment (geometry.total_bytes) */
   size_t size;
   const cam_shm_header *hdr;
   const cam_shm_slot *slots;
+  cam_shm_geometry geometry; /* copied once at open: the only sizes and offsets used after */
+  int fd;                    /* kept open to check the file size (a shrunk file would SIGBUS) */
+  int truncated;             /* set once the file was seen smaller than the mapping */
   uint64_t next_seq;         /* the frame this reader wants next */
   uint64_t pending_lost;     /* frames skipped since the last frame returned */
   uint64_t inode;            /* identifies this segment: a restarted writer makes a new file */
@@ -300,60 +347,86 @@ typedef struct cam_shm_frame {
   uint32_t lock;         /* the seqlock value the frame was read under */
 } cam_shm_frame;
 
+/* True while the file still covers the whole mapping. Every reader call checks it before it
+ * touches the mapping: pages past the end of a shrunk file raise SIGBUS instead of reading. Once
+ * false it stays false (the segment is broken; reopen when a writer recreated it). */
+static inline int cam_shm_reader_intact(cam_shm_reader *r) {
+  struct stat st;
+  /* SYNC: relaxed: a sticky flag with no data behind it; a thread that waits (the Node addon's
+   * waiter) and the thread that reads may both set it, and each re-checks the file anyway. */
+  if (__atomic_load_n(&r->truncated, __ATOMIC_RELAXED)) return 0;
+  if (fstat(r->fd, &st) == 0 && (uint64_t)st.st_size >= r->size) return 1;
+  __atomic_store_n(&r->truncated, 1, __ATOMIC_RELAXED);
+  return 0;
+}
+
 /* Opens NAME read-only and checks magic, version and size. The reader starts at the next frame
  * published (see cam_shm_reader_seek). On error fills err with a message naming the segment. */
 static inline int cam_shm_reader_open(cam_shm_reader *r, const char *name, char *err,
                                       size_t err_len) {
   char path[CAM_SHM_NAME_MAX + 16];
   struct stat st;
+  cam_shm_header copy;
   memset(r, 0, sizeof *r);
+  r->fd = -1;
   if (cam_shm_path(name, path, sizeof path) != CAM_SHM_OK)
     return cam_shm_fail(err, err_len, CAM_SHM_INVALID, "open", name, CAM_SHM_NAME_RULE);
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return cam_shm_fail_errno(err, err_len, "open", name, errno);
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    close(fd);
-    return cam_shm_fail_errno(err, err_len, "open", name, e);
-  }
-  if ((uint64_t)st.st_size < CAM_SHM_HEADER_BYTES) {
+  int fd = cam_shm_open_regular(path, O_RDONLY, &st, "open", name, err, err_len);
+  if (fd < 0) return fd;
+  /* The header is read into private memory once and checked there: nothing the writer changes
+   * later can turn a checked value into an unchecked one. */
+  ssize_t got = pread(fd, &copy, sizeof copy, 0);
+  if (got != (ssize_t)sizeof copy) {
     char reason[96];
     close(fd);
     snprintf(reason, sizeof reason, "truncated: %llu bytes, the header alone is %u",
              (unsigned long long)st.st_size, CAM_SHM_HEADER_BYTES);
     return cam_shm_fail(err, err_len, CAM_SHM_TRUNCATED, "open", name, reason);
   }
-  void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-  int e = errno;
-  close(fd); /* the mapping keeps the segment alive */
-  if (p == MAP_FAILED) return cam_shm_fail_errno(err, err_len, "mmap", name, e);
-  const cam_shm_header *h = (const cam_shm_header *)p;
-  int rc = cam_shm_check_header(h, (uint64_t)st.st_size, name, err, err_len);
+  int rc = cam_shm_check_header(&copy, (uint64_t)st.st_size, &r->geometry, name, err, err_len);
   if (rc != CAM_SHM_OK) {
-    munmap(p, (size_t)st.st_size);
+    close(fd);
     return rc;
   }
+  size_t size = (size_t)r->geometry.total_bytes;
+  void *p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    int e = errno;
+    close(fd);
+    return cam_shm_fail_errno(err, err_len, "mmap", name, e);
+  }
+  r->fd = fd;
   r->base = (const uint8_t *)p;
-  r->size = (size_t)st.st_size;
-  r->hdr = h;
-  r->slots = (const cam_shm_slot *)(r->base + h->slot_table_offset);
+  r->size = size;
+  r->hdr = (const cam_shm_header *)p;
+  r->slots = (const cam_shm_slot *)(r->base + CAM_SHM_HEADER_BYTES);
   r->inode = (uint64_t)st.st_ino;
-  r->epoch = h->epoch;
+  r->epoch = r->geometry.epoch;
   snprintf(r->name, sizeof r->name, "%s", name);
+  if (!cam_shm_reader_intact(r)) { /* shrank between fstat and mmap */
+    munmap(p, size);
+    close(fd);
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+    return cam_shm_fail(err, err_len, CAM_SHM_TRUNCATED, "open", name, "the file shrank while opening");
+  }
   /* SYNC: acquire pairs with the writer's release store of write_seq in publish. */
-  r->next_seq = __atomic_load_n(&h->write_seq, __ATOMIC_ACQUIRE) + 1;
+  r->next_seq = __atomic_load_n(&r->hdr->write_seq, __ATOMIC_ACQUIRE) + 1;
   return CAM_SHM_OK;
 }
 
 static inline void cam_shm_reader_close(cam_shm_reader *r) {
   if (r->base) munmap((void *)r->base, r->size);
+  if (r->base && r->fd >= 0) close(r->fd);
   r->base = NULL;
+  r->fd = -1;
 }
 
 /* Reads the slot of frame `seq` under its seqlock (metadata only). Returns CAM_SHM_OK if the slot
- * holds exactly that frame, CAM_SHM_AGAIN otherwise (being overwritten, or already replaced). */
+ * holds exactly that frame, CAM_SHM_AGAIN otherwise (being overwritten, already replaced, or a
+ * length past the slot size). The caller checked cam_shm_reader_intact. */
 static inline int cam_shm_peek(const cam_shm_reader *r, uint64_t seq, cam_shm_frame *f) {
-  uint32_t slot = (uint32_t)(seq % r->hdr->slot_count);
+  uint32_t slot = (uint32_t)(seq % r->geometry.slot_count);
   const cam_shm_slot *s = &r->slots[slot];
   /* SYNC: acquire pairs with the writer's release store that ends the slot update (lock even):
    * if we see that value, we see everything the writer stored before it. */
@@ -370,34 +443,42 @@ static inline int cam_shm_peek(const cam_shm_reader *r, uint64_t seq, cam_shm_fr
    * writer's release fence after it made lock odd (so a changed field implies a changed lock). */
   __atomic_thread_fence(__ATOMIC_ACQUIRE);
   if (__atomic_load_n(&s->lock, __ATOMIC_RELAXED) != lock || f->seq != seq ||
-      f->length > r->hdr->slot_bytes)
+      f->length > r->geometry.slot_bytes)
     return CAM_SHM_AGAIN;
   f->slot = slot;
   f->lock = lock;
-  f->data = r->base + r->hdr->data_offset + (uint64_t)slot * r->hdr->slot_bytes;
+  f->data = r->base + r->geometry.data_offset + (uint64_t)slot * r->geometry.slot_bytes;
   return CAM_SHM_OK;
 }
 
 /* True if the frame's slot was not touched since the frame was read: everything read from
- * f->data before this call is the frame the writer published. Call it AFTER using the data. */
-static inline int cam_shm_frame_valid(const cam_shm_reader *r, const cam_shm_frame *f) {
+ * f->data before this call is the frame the writer published. Call it AFTER using the data.
+ * False also when the file shrank (what was read may not be the frame). */
+static inline int cam_shm_frame_valid(cam_shm_reader *r, const cam_shm_frame *f) {
+  if (f->slot >= r->geometry.slot_count || !cam_shm_reader_intact(r)) return 0;
   /* SYNC: acquire fence orders the caller's data loads before the lock re-check; pairs with the
    * writer's release fence after it made the lock odd, exactly as in cam_shm_peek. */
   __atomic_thread_fence(__ATOMIC_ACQUIRE);
   return __atomic_load_n(&r->slots[f->slot].lock, __ATOMIC_RELAXED) == f->lock;
 }
 
-static inline uint64_t cam_shm_write_seq(const cam_shm_reader *r) {
+/* The writer's last complete frame, or 0 when the file shrank. */
+static inline uint64_t cam_shm_write_seq(cam_shm_reader *r) {
+  if (!cam_shm_reader_intact(r)) return 0;
   /* SYNC: acquire pairs with the writer's release store of write_seq after the slot update. */
   return __atomic_load_n(&r->hdr->write_seq, __ATOMIC_ACQUIRE);
 }
 
-/* The next frame without blocking: CAM_SHM_OK (f filled, f->lost = frames missed before it) or
- * CAM_SHM_AGAIN (nothing new). A reader that fell more than a ring behind jumps forward and
- * counts every frame it skipped. */
+/* The next frame without blocking: CAM_SHM_OK (f filled, f->lost = frames missed before it),
+ * CAM_SHM_AGAIN (nothing new) or CAM_SHM_TRUNCATED (the file shrank: the segment is broken).
+ * A reader that fell more than a ring behind jumps forward and counts every frame it skipped.
+ * A frame that fails the checks (overwritten under us, or a length past the slot size) is
+ * counted lost; after slot_count + 1 such frames in one call it returns CAM_SHM_AGAIN and the
+ * lost count carries to the next frame returned. */
 static inline int cam_shm_reader_try_next(cam_shm_reader *r, cam_shm_frame *f) {
-  uint32_t n = r->hdr->slot_count;
+  uint32_t n = r->geometry.slot_count;
   for (uint32_t attempt = 0; attempt <= n; attempt++) {
+    if (!cam_shm_reader_intact(r)) return CAM_SHM_TRUNCATED;
     uint64_t ws = cam_shm_write_seq(r);
     if (r->next_seq > ws) return CAM_SHM_AGAIN;
     /* The oldest frame that may still be intact: the writer may already be filling ws+1's slot. */
@@ -412,7 +493,7 @@ static inline int cam_shm_reader_try_next(cam_shm_reader *r, cam_shm_frame *f) {
       r->next_seq++;
       return CAM_SHM_OK;
     }
-    r->pending_lost++; /* overwritten under us: that frame is gone */
+    r->pending_lost++; /* overwritten under us (or unreadable): that frame is gone */
     r->next_seq++;
   }
   return CAM_SHM_AGAIN; /* lapped on every attempt; the lost count carries to the next frame */
@@ -424,13 +505,13 @@ typedef enum cam_shm_start { CAM_SHM_START_NEXT, CAM_SHM_START_OLDEST, CAM_SHM_S
  * keyframe in the ring (falls back to the next frame when the ring holds no keyframe). */
 static inline void cam_shm_reader_seek(cam_shm_reader *r, cam_shm_start start) {
   uint64_t ws = cam_shm_write_seq(r);
-  uint32_t n = r->hdr->slot_count;
+  uint32_t n = r->geometry.slot_count;
   uint64_t oldest = ws >= n ? ws - n + 2 : 1;
   r->pending_lost = 0;
   r->next_seq = ws + 1;
   if (start == CAM_SHM_START_OLDEST) r->next_seq = oldest;
   if (start != CAM_SHM_START_KEYFRAME) return;
-  for (uint64_t seq = ws; seq >= oldest && seq > 0; seq--) {
+  for (uint64_t seq = ws; seq >= oldest && seq > 0 && cam_shm_reader_intact(r); seq--) {
     cam_shm_frame f;
     if (cam_shm_peek(r, seq, &f) == CAM_SHM_OK && (f.flags & CAM_SHM_FLAG_KEYFRAME)) {
       r->next_seq = seq;
@@ -443,25 +524,29 @@ static inline void cam_shm_reader_seek(cam_shm_reader *r, cam_shm_start start) {
  * early return is allowed: always re-check). Typical loop:
  *     uint32_t seen = cam_shm_notify(r);
  *     if (cam_shm_reader_try_next(r, &f) == CAM_SHM_AGAIN) cam_shm_wait(r, seen, 100);          */
-static inline uint32_t cam_shm_notify(const cam_shm_reader *r) {
+static inline uint32_t cam_shm_notify(cam_shm_reader *r) {
+  if (!cam_shm_reader_intact(r)) return 0;
   /* SYNC: acquire pairs with the writer's release increment of notify after write_seq. */
   return __atomic_load_n(&r->hdr->notify, __ATOMIC_ACQUIRE);
 }
 
-static inline int cam_shm_wait(const cam_shm_reader *r, uint32_t seen, int timeout_ms) {
+static inline int cam_shm_wait(cam_shm_reader *r, uint32_t seen, int timeout_ms) {
+  if (!cam_shm_reader_intact(r)) return CAM_SHM_TRUNCATED;
   struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
   /* Shared futex (no FUTEX_PRIVATE_FLAG): the writer is another process. Waiting only reads. */
   long rc = syscall(SYS_futex, &r->hdr->notify, FUTEX_WAIT, seen, &ts, NULL, 0);
   return rc == 0 || errno == EAGAIN || errno == EINTR ? CAM_SHM_OK : CAM_SHM_AGAIN;
 }
 
-/* Writer liveness as the reader sees it. */
-static inline int cam_shm_writer_closed(const cam_shm_reader *r) {
+/* Writer liveness as the reader sees it. A shrunk file counts as closed. */
+static inline int cam_shm_writer_closed(cam_shm_reader *r) {
+  if (!cam_shm_reader_intact(r)) return 1;
   /* SYNC: acquire pairs with the writer's release fetch_or of state in cam_shm_writer_close. */
   return (__atomic_load_n(&r->hdr->state, __ATOMIC_ACQUIRE) & CAM_SHM_STATE_CLOSED) != 0;
 }
 
-static inline uint64_t cam_shm_heartbeat_age_ms(const cam_shm_reader *r) {
+static inline uint64_t cam_shm_heartbeat_age_ms(cam_shm_reader *r) {
+  if (!cam_shm_reader_intact(r)) return UINT64_MAX / 1000000u;
   /* SYNC: relaxed: a standalone liveness hint, pairs with the writer's relaxed stores. */
   uint64_t hb = __atomic_load_n(&r->hdr->heartbeat_ns, __ATOMIC_RELAXED);
   uint64_t now = cam_shm_now_ns();
@@ -486,10 +571,12 @@ typedef struct cam_shm_stream_info {
 } cam_shm_stream_info;
 
 /* Copies stream info + SPS/PPS under the info seqlock. CAM_SHM_AGAIN if the writer kept
- * updating it (retry later). */
-static inline int cam_shm_read_stream_info(const cam_shm_reader *r, cam_shm_stream_info *out) {
+ * updating it (retry later) or its lengths are out of range, CAM_SHM_TRUNCATED if the file
+ * shrank. */
+static inline int cam_shm_read_stream_info(cam_shm_reader *r, cam_shm_stream_info *out) {
   const cam_shm_header *h = r->hdr;
   for (int attempt = 0; attempt < 100; attempt++) {
+    if (!cam_shm_reader_intact(r)) return CAM_SHM_TRUNCATED;
     /* SYNC: same protocol as cam_shm_peek, on info_lock (pairs with the writer's info update). */
     uint32_t lock = __atomic_load_n(&h->info_lock, __ATOMIC_ACQUIRE);
     if (lock & 1u) continue;
@@ -540,6 +627,7 @@ typedef struct cam_shm_writer {
   size_t size;
   cam_shm_header *hdr;
   cam_shm_slot *slots;
+  cam_shm_geometry geometry; /* what it created; the header copy in the segment is not trusted */
   uint64_t seq;          /* last published frame */
   uint64_t inode;
   char name[CAM_SHM_NAME_MAX + 1];
@@ -553,7 +641,8 @@ int cam_shm_writer_create(cam_shm_writer *w, const char *name, uint64_t total_by
                           uint32_t slot_count, uint32_t mode, int64_t gid, char *err,
                           size_t err_len);
 /* Copies one access unit into the next slot and wakes waiting readers. Never blocks.
- * CAM_SHM_TOO_LARGE if length > slot_bytes (nothing is written). */
+ * CAM_SHM_TOO_LARGE if length > slot_bytes, CAM_SHM_TRUNCATED if someone shrank the file
+ * (nothing is written either way). */
 int cam_shm_writer_publish(cam_shm_writer *w, const uint8_t *data, uint32_t length,
                            uint64_t timestamp_ms, int keyframe, uint64_t *seq_out);
 void cam_shm_writer_set_stream_info(cam_shm_writer *w, const char *codec, uint32_t width,

@@ -3,6 +3,7 @@
 // memory, runs the seqlock protocol, and waits on the futex.
 #include <napi.h>
 
+#include <chrono>
 #include <climits>
 #include <condition_variable>
 #include <cstring>
@@ -63,6 +64,8 @@ class Writer : public Napi::ObjectWrap<Writer> {
   Napi::Value Publish(const Napi::CallbackInfo &info) {
     if (!Open(info)) return info.Env().Undefined();
     auto data = info[0].As<Napi::Uint8Array>();
+    // A 4 GiB view would wrap to a small length in 32 bits: refuse it whole.
+    if (data.ByteLength() > UINT32_MAX) return Napi::Number::New(info.Env(), CAM_SHM_TOO_LARGE);
     uint64_t seq = 0;
     int rc = cam_shm_writer_publish(&w_, data.Data(), (uint32_t)data.ByteLength(),
                                     (uint64_t)info[1].As<Napi::Number>().Int64Value(),
@@ -84,6 +87,8 @@ class Writer : public Napi::ObjectWrap<Writer> {
     if (!Open(info)) return info.Env().Undefined();
     auto sps = info[0].As<Napi::Uint8Array>();
     auto pps = info[1].As<Napi::Uint8Array>();
+    if (sps.ByteLength() > UINT32_MAX || pps.ByteLength() > UINT32_MAX)
+      return Napi::Number::New(info.Env(), CAM_SHM_TOO_LARGE);
     int rc = cam_shm_writer_set_parameter_sets(
         &w_, sps.Data(), (uint32_t)sps.ByteLength(), pps.Data(), (uint32_t)pps.ByteLength(),
         (uint64_t)info[2].As<Napi::Number>().Int64Value());
@@ -116,10 +121,10 @@ class Writer : public Napi::ObjectWrap<Writer> {
   Napi::Value Info(const Napi::CallbackInfo &info) {
     if (!Open(info)) return info.Env().Undefined();
     Napi::Object o = Napi::Object::New(info.Env());
-    o.Set("epoch", (double)w_.hdr->epoch);
-    o.Set("slots", w_.hdr->slot_count);
-    o.Set("slotBytes", w_.hdr->slot_bytes);
-    o.Set("totalBytes", (double)w_.hdr->total_bytes);
+    o.Set("epoch", (double)w_.geometry.epoch);
+    o.Set("slots", w_.geometry.slot_count);
+    o.Set("slotBytes", w_.geometry.slot_bytes);
+    o.Set("totalBytes", (double)w_.geometry.total_bytes);
     return o;
   }
 
@@ -134,11 +139,17 @@ class Writer : public Napi::ObjectWrap<Writer> {
 // ------------------------------------------------------------------------------------ reader
 
 // The mapping outlives the Reader object while JavaScript still holds frame views into it: the
-// external ArrayBuffer owns one reference and unmaps on garbage collection.
+// external ArrayBuffer owns one reference and unmaps on garbage collection. V8 counts an
+// external ArrayBuffer's length as external memory itself (process.memoryUsage().external grows
+// by the ring size; packages/shm/test/hostile.test.ts checks it), so old mappings of a reader
+// that resyncs often press the GC like any other buffer: no AdjustExternalMemory on top.
 struct Mapping {
   cam_shm_reader r{};
   ~Mapping() { cam_shm_reader_close(&r); }
 };
+
+// The nine values TryNext writes, in this order (packages/shm/src/reader.ts reads them).
+constexpr size_t kTryNextValues = 9;
 
 struct WaitResult {
   Napi::Promise::Deferred deferred;
@@ -181,15 +192,20 @@ class Reader : public Napi::ObjectWrap<Reader> {
   ~Reader() override { Stop(); }
 
  private:
-  const cam_shm_reader &r() const { return map_->r; }
+  cam_shm_reader &r() { return map_->r; }
 
-  // tryNext(out: Float64Array(8)) -> 0 with out = [seq, timestampMs, publishUs, length, flags,
-  // slot, lock, lost, dataOffset] filled, or -1 (nothing new)
+  // tryNext(out: Float64Array(>= 9)) -> 0 with out = [seq, timestampMs, publishUs, length,
+  // flags, slot, lock, lost, dataOffset] filled, or -1 (nothing new); throws TRUNCATED when
+  // the file shrank
   Napi::Value TryNext(const Napi::CallbackInfo &info) {
+    auto array = info[0].As<Napi::Float64Array>();
+    if (array.ElementLength() < kTryNextValues)
+      return Throw(info.Env(), CAM_SHM_INVALID, "shm tryNext: the output array needs 9 elements");
     cam_shm_frame f;
-    int rc = cam_shm_reader_try_next(&map_->r, &f);
+    int rc = cam_shm_reader_try_next(&r(), &f);
+    if (rc == CAM_SHM_TRUNCATED) return Throw(info.Env(), rc, TruncatedMessage());
     if (rc == CAM_SHM_OK) {
-      double *out = info[0].As<Napi::Float64Array>().Data();
+      double *out = array.Data();
       out[0] = (double)f.seq;
       out[1] = (double)f.timestamp_ms;
       out[2] = (double)f.publish_ns / 1000.0;
@@ -206,13 +222,13 @@ class Reader : public Napi::ObjectWrap<Reader> {
   // valid(slot, lock) -> the frame read under (slot, lock) was not overwritten since
   Napi::Value Valid(const Napi::CallbackInfo &info) {
     cam_shm_frame f{};
-    f.slot = info[0].As<Napi::Number>().Uint32Value() % r().hdr->slot_count;
+    f.slot = info[0].As<Napi::Number>().Uint32Value();  // cam_shm_frame_valid bounds it
     f.lock = info[1].As<Napi::Number>().Uint32Value();
     return Napi::Boolean::New(info.Env(), cam_shm_frame_valid(&r(), &f));
   }
 
   Napi::Value Seek(const Napi::CallbackInfo &info) {
-    cam_shm_reader_seek(&map_->r, (cam_shm_start)info[0].As<Napi::Number>().Uint32Value());
+    cam_shm_reader_seek(&r(), (cam_shm_start)info[0].As<Napi::Number>().Uint32Value());
     return info.Env().Undefined();
   }
 
@@ -249,16 +265,18 @@ class Reader : public Napi::ObjectWrap<Reader> {
       WaitResult *job;
       uint32_t seen;
       int timeout;
+      bool stopping;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [this] { return stop_ || (pending_ && !running_); });
-        if (stop_ && !pending_) return;
+        if (stop_ && !pending_) break;
         job = pending_;
         running_ = true;
         seen = seen_;
         timeout = timeout_ms_;
+        stopping = stop_;
       }
-      if (!stop_) cam_shm_wait(&map->r, seen, timeout);
+      if (!stopping) cam_shm_wait(&map->r, seen, timeout);
       {
         std::unique_lock<std::mutex> lock(mu_);
         pending_ = nullptr;
@@ -271,6 +289,9 @@ class Reader : public Napi::ObjectWrap<Reader> {
         delete res;
       });
     }
+    std::unique_lock<std::mutex> lock(mu_);
+    exited_ = true;
+    exited_cv_.notify_all();
   }
 
   void Stop() {
@@ -282,8 +303,16 @@ class Reader : public Napi::ObjectWrap<Reader> {
     cv_.notify_one();
     if (thread_.joinable()) {
       // Wake our thread out of FUTEX_WAIT. Other waiters on the word see a spurious wake-up,
-      // which the protocol allows (they re-check and wait again); nothing is written.
-      syscall(SYS_futex, &map_->r.hdr->notify, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+      // which the protocol allows (they re-check and wait again); nothing is written. A wake
+      // that lands after the thread read stop_ but before it entered FUTEX_WAIT is lost, so
+      // wake again every millisecond until the thread says it is out (this runs on the JS
+      // thread, also from a GC finalizer: it must not wait for the wait's timeout).
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!exited_) {
+        syscall(SYS_futex, &map_->r.hdr->notify, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+        exited_cv_.wait_for(lock, std::chrono::milliseconds(1));
+      }
+      lock.unlock();
       thread_.join();
       tsfn_.Release();
     }
@@ -300,11 +329,12 @@ class Reader : public Napi::ObjectWrap<Reader> {
 
   Napi::Value Info(const Napi::CallbackInfo &info) {
     Napi::Object o = Napi::Object::New(info.Env());
-    o.Set("epoch", (double)r().epoch);
-    o.Set("slots", r().hdr->slot_count);
-    o.Set("slotBytes", r().hdr->slot_bytes);
-    o.Set("totalBytes", (double)r().hdr->total_bytes);
-    o.Set("writerPid", r().hdr->writer_pid);
+    const cam_shm_geometry &g = r().geometry;
+    o.Set("epoch", (double)g.epoch);
+    o.Set("slots", g.slot_count);
+    o.Set("slotBytes", g.slot_bytes);
+    o.Set("totalBytes", (double)g.total_bytes);
+    o.Set("writerPid", g.writer_pid);
     return o;
   }
 
@@ -312,7 +342,9 @@ class Reader : public Napi::ObjectWrap<Reader> {
   Napi::Value StreamInfo(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     cam_shm_stream_info s;
-    if (cam_shm_read_stream_info(&r(), &s) != CAM_SHM_OK) return env.Null();
+    int rc = cam_shm_read_stream_info(&r(), &s);
+    if (rc == CAM_SHM_TRUNCATED) return Throw(env, rc, TruncatedMessage());
+    if (rc != CAM_SHM_OK) return env.Null();
     Napi::Object o = Napi::Object::New(env);
     o.Set("codec", s.codec);
     o.Set("width", s.width);
@@ -327,6 +359,11 @@ class Reader : public Napi::ObjectWrap<Reader> {
     return o;
   }
 
+  std::string TruncatedMessage() {
+    return std::string("shm ") + r().name + ": the segment file shrank under the reader (" +
+           "someone truncated it); reopen it once a writer has recreated it";
+  }
+
   Napi::Value Close(const Napi::CallbackInfo &info) {
     Stop();
     return info.Env().Undefined();
@@ -336,6 +373,8 @@ class Reader : public Napi::ObjectWrap<Reader> {
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable exited_cv_;
+  bool exited_ = false;  // the waiter thread left its loop (guarded by mu_)
   Napi::ThreadSafeFunction tsfn_;
   WaitResult *pending_ = nullptr;
   bool running_ = false;
@@ -365,6 +404,7 @@ Napi::Object Layout(Napi::Env env) {
   pixfmt.Set("nv12", CAM_SHM_PIXFMT_NV12);
   pixfmt.Set("rgbPlanar", CAM_SHM_PIXFMT_RGB_PLANAR);
   o.Set("pixelFormats", pixfmt);
+  o.Set("statusTruncated", (int)CAM_SHM_TRUNCATED);
   Napi::Object h = Napi::Object::New(env);
 #define CAM_OFF(obj, type, field) obj.Set(#field, (double)offsetof(type, field))
   CAM_OFF(h, cam_shm_header, magic);

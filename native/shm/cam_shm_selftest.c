@@ -4,6 +4,7 @@
  * compares these `check` lines with an x86-64 build). Needs /dev/shm. Exit status 1 on failure.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "../include/cam_shm.h"
@@ -63,6 +64,95 @@ static void *torture_reader(void *arg) {
   return NULL;
 }
 
+/* A writable mapping of a segment's file, as a hostile writer of the same user has it. */
+static cam_shm_header *map_rw(const char *name, size_t *size) {
+  char path[CAM_SHM_NAME_MAX + 16];
+  cam_shm_path(name, path, sizeof path);
+  int fd = open(path, O_RDWR);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) return NULL;
+  *size = (size_t)st.st_size;
+  void *p = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  return p == MAP_FAILED ? NULL : (cam_shm_header *)p;
+}
+
+/* Readers copy the geometry once at open, bound everything by the copies, and detect a file
+ * that shrank: a hostile or broken writer gets errors, never SIGFPE, SIGSEGV or SIGBUS. */
+static void hostile_segments(const char *name) {
+  char err[256], path[CAM_SHM_NAME_MAX + 16];
+  cam_shm_writer w;
+  cam_shm_reader r;
+  cam_shm_frame f;
+  size_t size = 0;
+  uint64_t seq = 0;
+  cam_shm_path(name, path, sizeof path);
+
+  /* data_offset + slot_count * slot_bytes wraps past 2^64: refused at open. */
+  cam_shm_writer_create(&w, name, 1u << 16, 8, 0600, -1, err, sizeof err);
+  cam_shm_header *h = map_rw(name, &size);
+  const cam_shm_header good = *h;
+  h->slot_count = 0x10000;
+  h->slot_bytes = 0x10000;
+  h->data_offset = UINT64_MAX - 0xFFFFFFFFull;
+  check("hostile_wrapping_geometry", cam_shm_reader_open(&r, name, err, sizeof err), CAM_SHM_TRUNCATED);
+  h->data_offset = good.data_offset;
+  h->slot_count = 0;
+  check("hostile_zero_slots", cam_shm_reader_open(&r, name, err, sizeof err), CAM_SHM_TRUNCATED);
+  h->slot_count = good.slot_count;
+  h->slot_bytes = good.slot_bytes + 64;
+  check("hostile_slots_past_end", cam_shm_reader_open(&r, name, err, sizeof err), CAM_SHM_TRUNCATED);
+  h->slot_bytes = good.slot_bytes;
+
+  /* After open: the header changes under the reader; only the copies count. */
+  check("hostile_open", cam_shm_reader_open(&r, name, err, sizeof err), CAM_SHM_OK);
+  for (int i = 0; i < 3; i++) cam_shm_writer_publish(&w, frame_buf, fill(seq + 1), 1, 0, &seq);
+  h->slot_count = 0;
+  h->slot_bytes = UINT32_MAX;
+  h->data_offset = UINT64_MAX - 100;
+  h->total_bytes = UINT64_MAX;
+  check("hostile_geometry_ignored", cam_shm_reader_try_next(&r, &f) == CAM_SHM_OK && f.seq == 1 &&
+                                        verify(f.data, f.length, 1), 1);
+  /* A slot whose length is past the slot size is refused and counted as lost. */
+  ((cam_shm_slot *)((uint8_t *)h + CAM_SHM_HEADER_BYTES))[2].length = UINT32_MAX;
+  check("hostile_length_refused", cam_shm_reader_try_next(&r, &f) == CAM_SHM_OK ? (long long)f.seq : -1, 3);
+  check("hostile_length_lost", (long long)f.lost, 1);
+  /* A write_seq far ahead and a frame_seq that does not match its slot: no frame, no crash. */
+  h->write_seq = UINT64_MAX;
+  check("hostile_write_seq", cam_shm_reader_try_next(&r, &f), CAM_SHM_AGAIN);
+  cam_shm_reader_seek(&r, CAM_SHM_START_KEYFRAME);
+  check("hostile_seek", cam_shm_reader_try_next(&r, &f), CAM_SHM_AGAIN);
+  cam_shm_stream_info info;
+  h->sps_len = UINT32_MAX;
+  check("hostile_sps_len", cam_shm_read_stream_info(&r, &info), CAM_SHM_AGAIN);
+  h->sps_len = 0;
+
+  /* The file shrinks under the reader: every call reports it, none touches the lost pages. */
+  check("hostile_truncate", truncate(path, 0), 0);
+  check("hostile_truncated_next", cam_shm_reader_try_next(&r, &f), CAM_SHM_TRUNCATED);
+  cam_shm_reader_seek(&r, CAM_SHM_START_OLDEST);
+  check("hostile_truncated_info", cam_shm_read_stream_info(&r, &info), CAM_SHM_TRUNCATED);
+  check("hostile_truncated_closed", cam_shm_writer_closed(&r), 1);
+  check("hostile_truncated_valid", cam_shm_frame_valid(&r, &f), 0);
+  check("hostile_truncated_wait", cam_shm_wait(&r, cam_shm_notify(&r), 1), CAM_SHM_TRUNCATED);
+  check("hostile_truncated_publish", cam_shm_writer_publish(&w, frame_buf, 64, 1, 0, NULL), CAM_SHM_TRUNCATED);
+  munmap(h, size);
+  cam_shm_reader_close(&r);
+  cam_shm_writer_close(&w);
+
+  /* A FIFO planted at the name (any local user can, /dev/shm is world-writable): refused by
+   * the reader and the writer at once, never a blocked open(). alarm() fails a hang. */
+  unlink(path);
+  check("hostile_mkfifo", mkfifo(path, 0666), 0);
+  alarm(10);
+  check("hostile_fifo_reader", cam_shm_reader_open(&r, name, err, sizeof err), CAM_SHM_INVALID);
+  check("hostile_fifo_writer", cam_shm_writer_create(&w, name, 1u << 16, 8, 0600, -1, err, sizeof err),
+        CAM_SHM_INVALID);
+  alarm(0);
+  printf("info fifo refused: %s\n", err);
+  unlink(path);
+}
+
 int main(void) {
   char name[64], err[256];
   snprintf(name, sizeof name, "/cam-selftest-%d", (int)getpid());
@@ -119,5 +209,6 @@ int main(void) {
   check("torture_bad_accepted", t.bad, 0);
   check("torture_read_some", t.accepted > 0, 1);
   printf("info torture accepted=%ld torn=%ld\n", t.accepted, t.torn);
+  hostile_segments(name);
   return failures ? 1 : 0;
 }

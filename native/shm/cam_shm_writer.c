@@ -12,9 +12,17 @@ static uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * t
  * *old_fd stays open and locked until the new segment has replaced it. */
 static int inspect_previous(const char *path, const char *name, uint64_t *epoch, int *old_fd,
                             char *err, size_t err_len) {
+  struct stat st;
   *epoch = 0;
-  *old_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (*old_fd < 0) return CAM_SHM_OK; /* none, or not ours to read: rename() reports the latter */
+  *old_fd = cam_shm_open_regular(path, O_RDONLY, &st, "create", name, err, err_len);
+  /* None, or not ours to read (rename() reports the latter); anything but a regular file is
+   * refused: a FIFO planted there would otherwise block this open forever. */
+  if (*old_fd == CAM_SHM_INVALID) return CAM_SHM_INVALID;
+  if (*old_fd < 0) {
+    *old_fd = -1;
+    if (err && err_len) err[0] = '\0';
+    return CAM_SHM_OK;
+  }
   cam_shm_header old;
   ssize_t got = pread(*old_fd, &old, sizeof old, 0);
   if (flock(*old_fd, LOCK_EX | LOCK_NB) != 0) {
@@ -97,6 +105,8 @@ int cam_shm_writer_create(cam_shm_writer *w, const char *name, uint64_t total_by
   uint64_t start_us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
   h->epoch = start_us > old_epoch ? start_us : old_epoch + 1;
   h->writer_pid = (uint32_t)getpid();
+  w->geometry = (cam_shm_geometry){(uint32_t)slot_count, (uint32_t)slot_bytes, total_bytes,
+                                   data_offset, h->epoch, h->writer_pid};
   h->heartbeat_ns = cam_shm_now_ns();
   /* SYNC: release orders the header above before magic; pairs with no reader load in practice
    * (readers only see the file after rename()), but keeps "magic last" true on any mapping. */
@@ -133,12 +143,21 @@ static void wake_readers(cam_shm_writer *w) {
   syscall(SYS_futex, &w->hdr->notify, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+/* False once the file no longer covers the mapping (someone truncated it): touching the lost
+ * pages would raise SIGBUS, so the writer stops writing and reports it. */
+static int intact(const cam_shm_writer *w) {
+  struct stat st;
+  return fstat(w->fd, &st) == 0 && (uint64_t)st.st_size >= w->size;
+}
+
 int cam_shm_writer_publish(cam_shm_writer *w, const uint8_t *data, uint32_t length,
                            uint64_t timestamp_ms, int keyframe, uint64_t *seq_out) {
   cam_shm_header *h = w->hdr;
-  if (length > h->slot_bytes) return CAM_SHM_TOO_LARGE;
+  const cam_shm_geometry *g = &w->geometry; /* never the header: anyone with write access may change it */
+  if (length > g->slot_bytes) return CAM_SHM_TOO_LARGE;
+  if (!intact(w)) return CAM_SHM_TRUNCATED;
   uint64_t seq = w->seq + 1;
-  uint32_t idx = (uint32_t)(seq % h->slot_count);
+  uint32_t idx = (uint32_t)(seq % g->slot_count);
   cam_shm_slot *s = &w->slots[idx];
   uint32_t lock = s->lock; /* only this writer stores it */
   /* SYNC: relaxed store of the odd value, then a release fence: every data store below is
@@ -146,7 +165,7 @@ int cam_shm_writer_publish(cam_shm_writer *w, const uint8_t *data, uint32_t leng
    * lock changed on its re-check (pairs with the acquire fence in cam_shm_peek / _frame_valid). */
   __atomic_store_n(&s->lock, lock + 1u, __ATOMIC_RELAXED);
   __atomic_thread_fence(__ATOMIC_RELEASE);
-  memcpy(w->base + h->data_offset + (uint64_t)idx * h->slot_bytes, data, length);
+  memcpy(w->base + g->data_offset + (uint64_t)idx * g->slot_bytes, data, length);
   /* SYNC: relaxed: ordered after the odd lock by the fence above and before the even lock by
    * its release store; readers load them relaxed and trust them only if the lock re-check holds. */
   __atomic_store_n(&s->frame_seq, seq, __ATOMIC_RELAXED);
@@ -185,6 +204,7 @@ static void info_end(cam_shm_header *h, uint32_t lock) {
 void cam_shm_writer_set_stream_info(cam_shm_writer *w, const char *codec, uint32_t width,
                                     uint32_t height, uint32_t fps_milli) {
   cam_shm_header *h = w->hdr;
+  if (!intact(w)) return;
   uint32_t lock = info_begin(h);
   memset(h->codec, 0, CAM_SHM_CODEC_BYTES);
   snprintf(h->codec, CAM_SHM_CODEC_BYTES, "%s", codec);
@@ -199,6 +219,7 @@ int cam_shm_writer_set_parameter_sets(cam_shm_writer *w, const uint8_t *sps, uin
   cam_shm_header *h = w->hdr;
   if (sps_len > CAM_SHM_PARAM_SET_BYTES || pps_len > CAM_SHM_PARAM_SET_BYTES)
     return CAM_SHM_TOO_LARGE;
+  if (!intact(w)) return CAM_SHM_TRUNCATED;
   uint32_t lock = info_begin(h);
   if (sps_len) memcpy(h->sps, sps, sps_len);
   if (pps_len) memcpy(h->pps, pps, pps_len);
@@ -249,15 +270,18 @@ fail : {
 }
 
 void cam_shm_writer_heartbeat(cam_shm_writer *w) {
+  if (!intact(w)) return;
   /* SYNC: relaxed, a standalone liveness hint (see publish). */
   __atomic_store_n(&w->hdr->heartbeat_ns, cam_shm_now_ns(), __ATOMIC_RELAXED);
 }
 
 void cam_shm_writer_close(cam_shm_writer *w) {
   if (!w->base) return;
-  /* SYNC: release pairs with the acquire load in cam_shm_writer_closed(). */
-  __atomic_fetch_or(&w->hdr->state, CAM_SHM_STATE_CLOSED, __ATOMIC_RELEASE);
-  wake_readers(w);
+  if (intact(w)) {
+    /* SYNC: release pairs with the acquire load in cam_shm_writer_closed(). */
+    __atomic_fetch_or(&w->hdr->state, CAM_SHM_STATE_CLOSED, __ATOMIC_RELEASE);
+    wake_readers(w);
+  }
   char path[CAM_SHM_NAME_MAX + 16];
   struct stat st;
   /* Each name goes only if it still names this segment (a restarted writer may own it now). */

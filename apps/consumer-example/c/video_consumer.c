@@ -2,7 +2,8 @@
  * video_consumer — reads H.264 access units from the camstream shared-memory ring and prints one
  * line of stats per frame. Shows the whole reader protocol with the API in cam_shm.h:
  * open read-only, seek, try_next / wait on the futex, validate after copying, follow a restarted
- * writer, report a dead one.
+ * writer (its slots may be bigger: the copy buffer follows), report a dead one, and after any
+ * gap save nothing until the next keyframe. SIGINT / SIGTERM end it with the summary.
  *
  *   video_consumer [-n FRAMES] [-s next|oldest|keyframe] [-o OUT.h264] [NAME]   (NAME: /video_stream)
  *   video_consumer -p OUT.ppm NAME    a raw-picture ring (e.g. /video_stream_ch2 of a channel
@@ -12,14 +13,23 @@
  *   info codec=avc1.640028 width=1920 height=1080 fps=30.000 sps_bytes=25 pps_bytes=4 epoch=...
  *   frame seq=12 bytes=4711 key=0 lost=0 latency_ms=3 wake_us=41
  *   overwritten seq=13          (the writer lapped us while we copied: the copy is discarded)
- *   writer-dead reason=closed|stale
+ *   skip seq=14                 (with -o: not saved, a decoder waits for a keyframe after a gap)
+ *   writer-dead reason=closed|stale|truncated
  *   resync epoch=...
  *   summary frames=100 lost=0 overwritten=0 keyframes=4
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/time.h>
 
 #include "cam_shm.h"
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void request_stop(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
 
 static uint64_t realtime_ms(void) {
   struct timespec ts;
@@ -27,7 +37,7 @@ static uint64_t realtime_ms(void) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void print_info(const cam_shm_reader *r) {
+static void print_info(cam_shm_reader *r) {
   cam_shm_stream_info s;
   if (cam_shm_read_stream_info(r, &s) != CAM_SHM_OK) return;
   printf("info codec=%s width=%u height=%u fps=%.3f sps_bytes=%u pps_bytes=%u epoch=%llu\n",
@@ -135,23 +145,38 @@ int main(int argc, char **argv) {
     fprintf(stderr, "video_consumer: cannot write %s\n", out_path);
     return 1;
   }
-  uint8_t *copy = malloc(r.hdr->slot_bytes);
+  /* Sized by the geometry copied at open, and again after every resync (a restarted writer may
+   * have bigger slots). Never by the live header: anyone who can write it could change it. */
+  size_t copy_bytes = r.geometry.slot_bytes;
+  uint8_t *copy = malloc(copy_bytes);
   if (!copy) return 1;
   setvbuf(stdout, NULL, _IOLBF, 0);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = request_stop; /* no SA_RESTART: the futex wait returns at once */
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
   cam_shm_reader_seek(&r, start);
   print_info(&r);
 
   long frames = 0, keyframes = 0, overwritten = 0;
   uint64_t lost = 0;
-  int dead = 0, started = 0;
-  while (want < 0 || frames < want) {
+  int dead = 0;
+  int saving = 0; /* a decoder (and the .h264 file) must begin at a keyframe, and begin again at
+                     one after any gap: a P-frame whose reference is missing does not decode */
+  while (!stop_requested && (want < 0 || frames < want)) {
     uint32_t seen = cam_shm_notify(&r);
     cam_shm_frame f;
-    if (cam_shm_reader_try_next(&r, &f) == CAM_SHM_OK) {
+    int rc = cam_shm_reader_try_next(&r, &f);
+    if (rc == CAM_SHM_OK) {
       uint64_t wake_ns = cam_shm_now_ns() - f.publish_ns;
       memcpy(copy, f.data, f.length);      /* copy first ... */
       if (!cam_shm_frame_valid(&r, &f)) {  /* ... then check the writer did not lap us */
         overwritten++;
+        /* That frame is lost too: give its own lost count and itself back to the reader, so
+         * the next frame reports the whole gap. */
+        r.pending_lost += f.lost + 1;
+        saving = 0;
         printf("overwritten seq=%llu\n", (unsigned long long)f.seq);
         continue;
       }
@@ -163,17 +188,37 @@ int main(int argc, char **argv) {
       printf("frame seq=%llu bytes=%u key=%d lost=%llu latency_ms=%lld wake_us=%llu\n",
              (unsigned long long)f.seq, f.length, key, (unsigned long long)f.lost,
              (long long)(realtime_ms() - f.timestamp_ms), (unsigned long long)(wake_ns / 1000u));
-      started |= key; /* a decoder (and the .h264 file) must begin at a keyframe */
-      if (out && started) fwrite(copy, 1, f.length, out);
+      if (f.lost > 0) saving = 0;
+      saving |= key;
+      if (out && saving) fwrite(copy, 1, f.length, out);
+      else if (out) printf("skip seq=%llu\n", (unsigned long long)f.seq);
       continue;
     }
-    if (cam_shm_wait(&r, seen, 100) == CAM_SHM_OK) continue;
+    if (rc == CAM_SHM_TRUNCATED) {
+      /* Someone shrank the file: nothing in it can be read. Wait for a writer to replace it. */
+      struct timespec pause = {0, 100000000L};
+      nanosleep(&pause, NULL);
+    } else if (cam_shm_wait(&r, seen, 100) == CAM_SHM_OK) {
+      continue;
+    }
     /* 100 ms without news: is the writer gone, or replaced by a restarted one? */
     if (cam_shm_reader_replaced(&r)) {
       cam_shm_reader next;
       if (cam_shm_reader_open(&next, name, err, sizeof err) == CAM_SHM_OK) {
+        if (next.geometry.slot_bytes > copy_bytes) {
+          uint8_t *bigger = realloc(copy, next.geometry.slot_bytes);
+          if (!bigger) {
+            fprintf(stderr, "video_consumer: out of memory for %u-byte slots\n",
+                    next.geometry.slot_bytes);
+            cam_shm_reader_close(&next);
+            break;
+          }
+          copy = bigger;
+          copy_bytes = next.geometry.slot_bytes;
+        }
         cam_shm_reader_close(&r);
         r = next;
+        saving = 0; /* a new epoch is a new stream: start again at a keyframe */
         cam_shm_reader_seek(&r, start == CAM_SHM_START_KEYFRAME ? start : CAM_SHM_START_OLDEST);
         printf("resync epoch=%llu\n", (unsigned long long)r.epoch);
         print_info(&r);
@@ -184,7 +229,8 @@ int main(int argc, char **argv) {
     int closed = cam_shm_writer_closed(&r);
     if (!dead && (closed || cam_shm_heartbeat_age_ms(&r) > 2000)) {
       dead = 1;
-      printf("writer-dead reason=%s\n", closed ? "closed" : "stale");
+      printf("writer-dead reason=%s\n",
+             rc == CAM_SHM_TRUNCATED ? "truncated" : closed ? "closed" : "stale");
     }
   }
   printf("summary frames=%ld lost=%llu overwritten=%ld keyframes=%ld\n", frames,

@@ -53,4 +53,33 @@ describe('consume', () => {
     });
     expect(decoded.split('\n').filter((l) => l && !l.startsWith('#')).length).toBe(summary.saved);
   });
+
+  it('after a gap saves nothing until the next keyframe, so the recording decodes', async () => {
+    const aus = encodeH264(90, 30);
+    const name = segmentName();
+    const writer = ShmWriter.create(name, { totalBytes: 2 << 20, slots: 8 });
+    const save = join(dir, 'gap.h264');
+    const done = consume({ name, frames: 36, save, start: 'next', log: () => {} });
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    // Frames 1-5 one at a time, then 20 at once (the reader falls a ring behind: a gap in the
+    // middle of the first GOP), then the rest one at a time.
+    for (const au of aus.slice(0, 5)) {
+      writer.publish(au.data, Date.now(), au.keyframe);
+      await tick();
+    }
+    for (const au of aus.slice(5, 25)) writer.publish(au.data, Date.now(), au.keyframe);
+    for (const au of aus.slice(25)) {
+      writer.publish(au.data, Date.now(), au.keyframe);
+      await tick();
+    }
+    const summary = await done;
+    writer.close();
+    // The reader wakes with frame 26 published and 8 slots: read 1-5, 20-26 (14 lost), 27-50.
+    // Saved: 1-5 and from keyframe 31 on; skipped: 20-30.
+    expect(summary).toMatchObject({ frames: 36, gaps: 1, lost: 14, saved: 5 + 20, skipped: 11 });
+    const decoded = execFileSync('ffmpeg', ['-v', 'error', '-i', save, '-f', 'framemd5', '-'], {
+      encoding: 'utf8',
+    });
+    expect(decoded.split('\n').filter((l) => l && !l.startsWith('#'))).toHaveLength(25);
+  });
 });

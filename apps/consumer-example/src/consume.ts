@@ -6,7 +6,9 @@ export interface ConsumeOptions {
   name?: string;
   /** Stop after this many frames (default: run until the signal aborts). */
   frames?: number;
-  /** Append the stream, from the first keyframe on, to this .h264 file (Annex B). */
+  /** Append the stream to this .h264 file (Annex B): from the first keyframe on, and after any
+   *  gap (lost or overwritten frames, a new writer) again only from the next keyframe, so the
+   *  file always decodes. */
   save?: string;
   start?: ShmStart;
   /** Report every this many ms (default 1000). */
@@ -18,6 +20,8 @@ export interface ConsumeOptions {
 export interface ConsumeSummary extends Omit<StreamReport, 'fps' | 'mbps' | 'latencyMs'> {
   /** Frames written to `save`. */
   saved: number;
+  /** Frames not saved because they followed a gap: a decoder needs the next keyframe first. */
+  skipped: number;
 }
 
 /**
@@ -37,30 +41,42 @@ export async function consume(options: ConsumeOptions = {}): Promise<ConsumeSumm
     overwritten: 0,
     keyframes: 0,
     saved: 0,
+    skipped: 0,
   };
+  // Saving starts at a keyframe, and starts over at the next one after any gap: a P-frame whose
+  // reference frame is missing does not decode (and corrupts what follows until a keyframe).
+  let saving = false;
   const file = options.save ? openSync(options.save, 'w') : undefined;
   const info = reader.streamInfo();
   if (info) log(`stream ${info.codec} ${info.width}x${info.height} @ ${info.fps} fps`);
   reader.on('writer-dead', (e) => log(`writer dead (${e.reason}), waiting for a new one`));
-  reader.on('resync', (e) => log(`resync: new writer epoch ${e.epoch}`));
+  reader.on('resync', (e) => {
+    saving = false; // a new writer is a new stream
+    log(`resync: new writer epoch ${e.epoch}`);
+  });
   const onAbort = () => reader.close();
   options.signal?.addEventListener('abort', onAbort);
   const timer = setInterval(() => log(formatReport(interval.report())), options.intervalMs ?? 1000);
   try {
     for await (const frame of reader) {
       // Saving needs stable bytes: copy() validates after copying. Stats only read metadata.
-      let data: Uint8Array | undefined;
-      if (file !== undefined && (total.saved > 0 || frame.keyframe)) {
+      if (frame.lost > 0) saving = false;
+      saving ||= frame.keyframe;
+      if (file !== undefined && saving) {
+        let data: Uint8Array;
         try {
           data = frame.copy();
         } catch (err) {
           if (!(err instanceof ShmError && err.code === 'OVERWRITTEN')) throw err;
           interval.overwritten();
           total.overwritten++;
+          saving = false;
           continue;
         }
         writeSync(file, data);
         total.saved++;
+      } else if (file !== undefined && total.saved > 0) {
+        total.skipped++;
       }
       interval.frame(
         frame.data.byteLength,

@@ -18,7 +18,8 @@ function run(
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(binary, args);
+    // A hang is a failure too: killed after 20 s (code null).
+    const child = spawn(binary, args, { timeout: 20_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -31,11 +32,121 @@ function run(
   });
 }
 
+/** Lines of a consumer's output as they arrive; `seen(text)` resolves once text appeared. */
+function watch(child: ReturnType<typeof spawn>) {
+  let stdout = '';
+  child.stdout?.on('data', (d) => {
+    stdout += String(d);
+  });
+  return {
+    get stdout() {
+      return stdout;
+    },
+    seen: (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => stdout.includes(text) && resolve();
+        child.stdout?.on('data', check);
+        check();
+      }),
+  };
+}
+
 describe('C example consumer', () => {
   const binary = join(out, 'video_consumer');
+  // The same program with AddressSanitizer + UBSan: a heap overflow fails the test, not luck.
+  const checked = join(out, 'asan', 'video_consumer');
+  const asanFlags =
+    'CFLAGS=-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -std=gnu11';
 
-  it('builds with its Makefile', () => {
-    execFileSync('make', ['-s', '-C', join(import.meta.dirname, '..', 'c'), `OUT=${out}`]);
+  it('builds with its Makefile (plain, and with ASan + UBSan)', () => {
+    const dir = join(import.meta.dirname, '..', 'c');
+    execFileSync('make', ['-s', '-C', dir, `OUT=${out}`]);
+    execFileSync('make', ['-s', '-B', '-C', dir, `OUT=${join(out, 'asan')}`, asanFlags]);
+  });
+
+  it('follows a restarted writer with bigger slots (its copy buffer grows with them)', async () => {
+    const name = segmentName();
+    const first = ShmWriter.create(name, { totalBytes: 64 << 10, slots: 8 });
+    const child = spawn(checked, ['-n', '2', '-s', 'oldest', name], { timeout: 20_000 });
+    const out = watch(child);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const small = new Uint8Array(100);
+    small.set([0, 0, 0, 1, 0x65]);
+    first.publish(small, Date.now(), true);
+    await out.seen('frame seq=1 ');
+    first.close();
+    await out.seen('writer-dead reason=closed');
+    const second = ShmWriter.create(name, { totalBytes: 4 << 20, slots: 4 });
+    const big = new Uint8Array(512 << 10);
+    big.set([0, 0, 0, 1, 0x65]);
+    second.publish(big, Date.now(), true);
+    const code = await exited;
+    second.close();
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(out.stdout).toMatch(/frame seq=1 bytes=524288 key=1/);
+  });
+
+  it('after a gap, saves no P-frame until the next keyframe, so the recording decodes', async () => {
+    const aus = encodeH264(90, 30);
+    const name = segmentName();
+    const writer = ShmWriter.create(name, { totalBytes: 2 << 20, slots: 8 });
+    const save = join(out, 'gap.h264');
+    const child = spawn(binary, ['-n', '1000', '-o', save, name], { timeout: 20_000 });
+    const out2 = watch(child);
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const publish = (from: number, to: number) => {
+      for (const au of aus.slice(from, to)) writer.publish(au.data, Date.now(), au.keyframe);
+    };
+    publish(0, 10);
+    await out2.seen('frame seq=10 ');
+    // The consumer stops while 20 frames go by: 12 of them are overwritten before it reads.
+    child.kill('SIGSTOP');
+    publish(10, 30);
+    child.kill('SIGCONT');
+    await out2.seen('frame seq=30 ');
+    publish(30, 90);
+    await out2.seen('frame seq=90 ');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    writer.close();
+    const lines = out2.stdout.trim().split('\n');
+    // What the recording must hold: from a keyframe on, until a frame reports a gap (lost > 0),
+    // then nothing until the next keyframe.
+    const frames = lines
+      .map((l) => /^frame seq=(\d+) bytes=\d+ key=(\d) lost=(\d+)/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => ({ seq: Number(m[1]), key: m[2] === '1', lost: Number(m[3]) }));
+    let saving = false;
+    const kept: number[] = [];
+    for (const f of frames) {
+      if (f.lost > 0) saving = false;
+      saving ||= f.key;
+      if (saving) kept.push(f.seq);
+    }
+    expect(frames.find((f) => f.seq > 10)?.lost).toBeGreaterThan(0); // the gap we made
+    const skipped = lines.filter((l) => l.startsWith('skip ')).map((l) => Number(l.slice(9)));
+    expect(skipped.length).toBeGreaterThan(0);
+    expect([...kept, ...skipped].sort((x, y) => x - y)).toEqual(frames.map((f) => f.seq));
+    const saved = readFileSync(save);
+    expect(saved.equals(Buffer.concat(kept.map((seq) => aus[seq - 1]?.data ?? new Uint8Array())))).toBe(true);
+    const decoded = execFileSync('ffmpeg', ['-v', 'error', '-i', save, '-f', 'framemd5', '-'], {
+      encoding: 'utf8',
+    });
+    expect(decoded.split('\n').filter((l) => l && !l.startsWith('#'))).toHaveLength(kept.length);
+  });
+
+  it('refuses a FIFO planted at the segment name at once (no blocked open)', async () => {
+    const name = segmentName();
+    execFileSync('mkfifo', [`/dev/shm${name}`]);
+    const { code, stderr } = await run(binary, [name]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/not a regular file/);
   });
 
   it('reads N frames from a live writer with per-frame stats and saves a decodable .h264', async () => {

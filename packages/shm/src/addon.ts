@@ -69,6 +69,8 @@ export interface ShmLayout {
   minorVersion: number;
   /** CAM_SHM_PIXFMT_* values by name. */
   pixelFormats: Record<PixelFormat, number>;
+  /** The cam_shm_status a native call returns when the segment file shrank. */
+  statusTruncated: number;
   header: Record<string, number>;
   slot: Record<string, number>;
 }

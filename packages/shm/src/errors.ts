@@ -7,11 +7,11 @@
  * | `PERMISSION_DENIED` | the segment exists but this user may not open or replace it |
  * | `BAD_MAGIC` | the file is not a camstream segment |
  * | `BAD_VERSION` | the segment has another layout version |
- * | `TRUNCATED` | the file is smaller than its header says |
+ * | `TRUNCATED` | the file is smaller than its header says, or shrank after it was opened |
  * | `BUSY` | another live writer holds the segment |
  * | `FRAME_TOO_LARGE` | an access unit is larger than one slot (`stats().slotBytes`) |
  * | `PARAMETER_SET_TOO_LARGE` | an SPS or PPS is larger than the header's 1024-byte area |
- * | `INVALID_ARGUMENT` | a bad name, size, mode, group, timestamp or stream info |
+ * | `INVALID_ARGUMENT` | a bad name, size, mode, group, timestamp or stream info; something other than a regular file (a FIFO, a device) at the segment's name |
  * | `CLOSED` | the writer or reader was closed |
  * | `OVERWRITTEN` | `frame.copy()` raced the writer: the slot already holds a newer frame |
  * | `NATIVE_UNAVAILABLE` | the native addon could not be loaded |

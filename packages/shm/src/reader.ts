@@ -44,6 +44,8 @@ export interface ShmStreamInfo {
   /** The SPS and PPS of the latest keyframe (without start codes), if one was published. */
   sps?: Uint8Array;
   pps?: Uint8Array;
+  /** The sequence number of the keyframe that SPS/PPS came from (with sps and pps). */
+  parameterSetsSeq?: number;
   /** 'encoded' (access units of `codec`) or the raw pictures' format; stride 0 when encoded. */
   pixelFormat: PixelFormat;
   /** Bytes per pixel row of a raw picture. */
@@ -64,6 +66,8 @@ export interface ShmPicture {
 export interface ShmReaderStats {
   name: string;
   epoch: number;
+  /** Process id of the writer of this epoch (diagnostics: which process feeds the ring). */
+  writerPid: number;
   /** Frames returned. */
   received: number;
   /** Frames missed because this reader fell a ring behind (sum of frame.lost). */
@@ -190,7 +194,7 @@ export class ShmReader extends EventEmitter<ShmReaderEvents> implements AsyncIte
     while (!this.#closed) {
       const reader = this.#native;
       const seen = reader.notify();
-      if (reader.tryNext(this.#out) === 0) return this.#frame(reader);
+      if (native(() => reader.tryNext(this.#out)) === 0) return this.#frame(reader);
       if (this.#checkWriter()) continue;
       await reader.wait(seen, this.#pollMs);
     }
@@ -266,7 +270,7 @@ export class ShmReader extends EventEmitter<ShmReaderEvents> implements AsyncIte
 
   /** Stream info and the latest SPS/PPS, or undefined before the writer set them. */
   streamInfo(): ShmStreamInfo | undefined {
-    const s = this.#native.streamInfo();
+    const s = native(() => this.#native.streamInfo());
     if (!s || (s.codec === '' && s.width === 0)) return undefined;
     const formats = addon().layout.pixelFormats;
     const pixelFormat = (Object.keys(formats) as PixelFormat[]).find(
@@ -283,7 +287,7 @@ export class ShmReader extends EventEmitter<ShmReaderEvents> implements AsyncIte
       width: s.width,
       height: s.height,
       fps: s.fpsMilli / 1000,
-      ...(s.sps.byteLength > 0 ? { sps: s.sps, pps: s.pps } : {}),
+      ...(s.sps.byteLength > 0 ? { sps: s.sps, pps: s.pps, parameterSetsSeq: s.psFrameSeq } : {}),
       pixelFormat,
       stride: s.stride,
     };
@@ -295,7 +299,7 @@ export class ShmReader extends EventEmitter<ShmReaderEvents> implements AsyncIte
    * is not one picture of the ring's format, size and stride.
    */
   picture(frame: ShmFrame): ShmPicture {
-    const s = this.#native.streamInfo();
+    const s = native(() => this.#native.streamInfo());
     const info = this.streamInfo();
     if (!s || !info || info.pixelFormat === 'encoded') {
       throw new ShmError('INVALID_ARGUMENT', `shm ${this.name}: not a raw-picture ring`);
@@ -319,6 +323,7 @@ export class ShmReader extends EventEmitter<ShmReaderEvents> implements AsyncIte
     return {
       name: this.name,
       epoch: this.#epoch,
+      writerPid: this.#native.info().writerPid,
       received: this.#received,
       lost: this.#lost,
       resyncs: this.#resyncs,

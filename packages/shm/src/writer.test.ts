@@ -195,6 +195,10 @@ describe('ShmWriter', () => {
     expect(info).toMatchObject({ codec: 'avc1.64000d', width: 320, height: 240, fps: 29.97 });
     expect(Buffer.from(info?.sps ?? [])).toEqual(Buffer.from(sps ?? [1]));
     expect(Buffer.from(info?.pps ?? [])).toEqual(Buffer.from(pps ?? [1]));
+    // The last keyframe of 20 frames with a GOP of 10 is frame 11; the writer is this process.
+    expect(info?.parameterSetsSeq).toBe(aus.lastIndexOf(lastKey as (typeof aus)[number]) + 1);
+    expect(info?.parameterSetsSeq).toBe(11);
+    expect(r.stats().writerPid).toBe(process.pid);
     r.close();
     w.close();
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { addon, type NativeWriter, type PixelFormat } from './addon';
-import { native, ShmError } from './errors';
+import { native, ShmError, type ShmErrorCode } from './errors';
 
 export const DEFAULT_SHM_NAME = '/video_stream';
 
@@ -217,6 +217,13 @@ export class ShmWriter {
     }
     if (keyframe && parameterSets) this.#storeParameterSets(parameterSets);
     const seq = this.#native.publish(accessUnit, timestampMs, keyframe === true);
+    if (seq < 0) {
+      this.#refused(
+        seq,
+        'FRAME_TOO_LARGE',
+        `frame of ${accessUnit.byteLength} bytes exceeds the slot size ${this.#info.slotBytes}`,
+      );
+    }
     this.#writeSeq = seq;
     this.#published++;
     this.#bytes += accessUnit.byteLength;
@@ -227,13 +234,26 @@ export class ShmWriter {
     if (!(sps instanceof Uint8Array) || !(pps instanceof Uint8Array)) {
       throw new ShmError('INVALID_ARGUMENT', `shm ${this.name}: SPS and PPS must be Uint8Arrays`);
     }
-    if (this.#native.setParameterSets(sps, pps, this.#writeSeq + 1) !== 0) {
-      this.#rejected++;
-      throw new ShmError(
+    const status = this.#native.setParameterSets(sps, pps, this.#writeSeq + 1);
+    if (status !== 0) {
+      this.#refused(
+        status,
         'PARAMETER_SET_TOO_LARGE',
-        `shm ${this.name}: SPS (${sps.byteLength} B) or PPS (${pps.byteLength} B) exceeds ${addon().layout.paramSetBytes} bytes`,
+        `SPS (${sps.byteLength} B) or PPS (${pps.byteLength} B) exceeds ${addon().layout.paramSetBytes} bytes`,
       );
     }
+  }
+
+  /** Counts and throws a refusal the native writer reported (a negative cam_shm_status). */
+  #refused(status: number, tooLarge: ShmErrorCode, message: string): never {
+    this.#rejected++;
+    if (status === addon().layout.statusTruncated) {
+      throw new ShmError(
+        'TRUNCATED',
+        `shm ${this.name}: the segment file shrank under the writer (someone truncated it); nothing more is written: restart the writer`,
+      );
+    }
+    throw new ShmError(tooLarge, `shm ${this.name}: ${message}`);
   }
 
   stats(): ShmWriterStats {
