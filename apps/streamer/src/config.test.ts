@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -249,6 +250,42 @@ describe('parseCli', () => {
     expect(errorOf(['--config', unknown])).toBe(`--config ${unknown}: unknown key "framerate"`);
     const nested = configFile({ fps: { value: 30 } });
     expect(errorOf(['--config', nested])).toBe('--fps must be an integer 1..120, got {"value":30}');
+  });
+
+  it('reads only regular files of at most 64 KiB as config (no /dev/zero, no FIFO)', () => {
+    expect(errorOf(['--config', '/dev/zero'])).toBe(
+      '--config /dev/zero is not a regular file: give the path of a JSON file',
+    );
+    const fifo = join(dir, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    expect(errorOf(['--config', fifo])).toBe(
+      `--config ${fifo} is not a regular file: give the path of a JSON file`,
+    );
+    const big = configFile(`{"fps": 30${' '.repeat(70_000)}}`);
+    expect(errorOf(['--config', big])).toBe(
+      `--config ${big} is 70011 bytes, more than the 65536 a config file may have`,
+    );
+  });
+
+  it('accepts a config file that starts with a UTF-8 byte-order mark', () => {
+    expect(run(['--config', configFile('\uFEFF{"fps": 15}')]).fps).toBe(15);
+  });
+
+  it('lets a flag win over a bad env variable or file value for the same option', () => {
+    expect(run(['--port', '9000'], { CAM_PORT: '-1' }).port).toBe(9000);
+    expect(run(['--port', '9000', '--config', configFile({ port: 'x' })]).port).toBe(9000);
+    expect(run([], { CAM_FPS: '20', CAM_CONFIG: configFile({ fps: 0 }) }).fps).toBe(20);
+    expect(errorOf([], { CAM_PORT: '-1' })).toBe(
+      '--port must be an integer 0..65535, got "-1" (from CAM_PORT)',
+    );
+  });
+
+  it('refuses numbers with spaces or signs around them', () => {
+    for (const bad of [' 30', '30 ', '+30', '3 0', '']) {
+      expect(errorOf(['--fps', bad])).toBe(
+        `--fps must be an integer 1..120, got ${JSON.stringify(bad)}`,
+      );
+    }
   });
 
   it('reports unknown flags, missing values and stray arguments in one line', () => {

@@ -2,7 +2,7 @@
 // read from, in order of precedence, a command-line flag, a CAM_* environment variable, a
 // --config JSON file, then its default. One table below drives parsing, validation, the --help
 // text and the README flags table, so they cannot drift.
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { CAMERA_DEFAULTS, CAMERA_LIMITS, parseSource, SOURCE_FORMS } from '@cam/sdk-native';
@@ -99,7 +99,8 @@ interface Option<K extends keyof StreamerConfig> {
 
 function int(min: number, max: number) {
   return (raw: Raw): number | undefined => {
-    const text = String(raw).trim();
+    // Digits only: " 30" or "+30" is a typo or a quoting mistake, not 30.
+    const text = String(raw);
     if (!/^-?\d+$/.test(text)) return undefined;
     const n = Number(text);
     return n >= min && n <= max ? n : undefined;
@@ -542,13 +543,35 @@ export type CliResult =
   | { kind: 'help' }
   | { kind: 'version' };
 
+/** A config file holds a few dozen short values; anything bigger is a wrong path. */
+export const MAX_CONFIG_FILE_BYTES = 64 * 1024;
+
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    // O_NONBLOCK: a FIFO given as the path must not block the start; fstat then refuses it.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      throw new ConfigError(`--config ${path} is not a regular file: give the path of a JSON file`);
+    }
+    if (st.size > MAX_CONFIG_FILE_BYTES) {
+      throw new ConfigError(
+        `--config ${path} is ${st.size} bytes, more than the ${MAX_CONFIG_FILE_BYTES} a config file may have`,
+      );
+    }
+    // Read at most the cap even if the file grew since fstat.
+    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    // An editor's UTF-8 byte-order mark is not JSON, but it is no reason to refuse the file.
+    text = buffer.toString('utf8', 0, length).replace(/^\uFEFF/, '');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new ConfigError(`--config cannot read ${path}: ${e.code ?? e.message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   let json: unknown;
   try {
@@ -597,31 +620,31 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
   const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
   const given = new Set<string>();
   const configPath = (values.config as string | undefined) ?? env.CAM_CONFIG;
-  if (configPath !== undefined) {
-    const file = readConfigFile(configPath);
-    for (const [name, raw] of Object.entries(file)) {
-      const o = cliOptions.find((x) => x.flag === name);
-      if (!o) throw new ConfigError(`--config ${configPath}: unknown key ${JSON.stringify(name)}`);
+  const file = configPath === undefined ? {} : readConfigFile(configPath);
+  for (const name of Object.keys(file)) {
+    if (!cliOptions.some((x) => x.flag === name)) {
+      throw new ConfigError(`--config ${configPath}: unknown key ${JSON.stringify(name)}`);
+    }
+  }
+  // Each option from its winning source only: a flag makes a bad CAM_* value or file entry for
+  // the same option irrelevant (CAM_PORT=-1 does not stop `--port 9000`).
+  for (const o of cliOptions) {
+    const flag = values[o.flag];
+    const envValue = env[o.env];
+    if (flag !== undefined) {
+      setOption(config, o, flag, '');
+    } else if (envValue !== undefined && envValue !== '') {
+      setOption(config, o, envValue, ` (from ${o.env})`);
+    } else if (Object.hasOwn(file, o.flag)) {
+      const raw = file[o.flag];
       if (!isRaw(raw)) {
         throw new ConfigError(`--${o.flag} must be ${expectOf(o)}, got ${JSON.stringify(raw)}`);
       }
       setOption(config, o, raw, ` (from ${configPath})`);
-      given.add(o.key);
+    } else {
+      continue;
     }
-  }
-  for (const o of cliOptions) {
-    const raw = env[o.env];
-    if (raw !== undefined && raw !== '') {
-      setOption(config, o, raw, ` (from ${o.env})`);
-      given.add(o.key);
-    }
-  }
-  for (const o of cliOptions) {
-    const raw = values[o.flag];
-    if (raw !== undefined) {
-      setOption(config, o, raw, '');
-      given.add(o.key);
-    }
+    given.add(o.key);
   }
   return { kind: 'run', config: checkConsistency(config as unknown as StreamerConfig, given) };
 }
