@@ -51,3 +51,17 @@ it("emits 'frame' for each camera frame before handling it, as clients then rece
     await streamer.stop('test over');
   }
 });
+
+it('settles done (ok: false, with the reason) when start() fails', async () => {
+  const streamer = createStreamer(
+    { source: 'file:/nonexistent/clip.h264', host: '127.0.0.1', port: 0, shmName: null },
+    { log: createLogger({ level: 'error', json: false, write: () => {} }) },
+  );
+  const failure = await streamer.start().catch((err: Error) => err);
+  expect(failure).toBeInstanceOf(Error);
+  // Pending forever would time this test out.
+  expect(await streamer.done).toEqual({
+    ok: false,
+    reason: `start failed: ${(failure as Error).message}`,
+  });
+});

@@ -174,20 +174,23 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     return this.runs.map((r) => r.spec);
   }
 
-  /** Opens the camera, the shm rings and the server; on any failure closes what it opened. */
+  /**
+   * Opens the camera, the shm rings and the server; on any failure closes what it opened,
+   * settles `done` with `{ ok: false, reason: 'start failed: …' }` and rejects.
+   */
   async start(): Promise<void> {
     const { config, log } = this;
-    const startServer = await chooseServer(config.server, log);
-    const viewer = loadViewer();
-    if (!viewer.ok) log.warn('viewer unavailable; / answers 503', { reason: viewer.reason });
-    const channels = resolveChannels(config.channels, {
-      width: config.width,
-      height: config.height,
-      fps: config.fps,
-      bitrateKbps: config.bitrateKbps,
-      gop: config.gop,
-    });
     try {
+      const startServer = await chooseServer(config.server, log);
+      const viewer = loadViewer();
+      if (!viewer.ok) log.warn('viewer unavailable; / answers 503', { reason: viewer.reason });
+      const channels = resolveChannels(config.channels, {
+        width: config.width,
+        height: config.height,
+        fps: config.fps,
+        bitrateKbps: config.bitrateKbps,
+        gop: config.gop,
+      });
       this.camera = await openCamera(cameraOptions(config, channels));
       const camera = this.camera;
       this.join = chooseJoin(config.join, camera.info);
@@ -247,6 +250,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       });
     } catch (err) {
       await this.release();
+      this.resolveDone({ ok: false, reason: `start failed: ${(err as Error).message}` });
       throw err;
     }
     this.startedAt = Date.now();
