@@ -81,10 +81,12 @@ function findStartCode(au: Uint8Array, from: number): number {
 }
 
 /**
- * Walks the NAL units of an access unit without allocating per NAL. After `next()` returns true,
- * the fields describe the current NAL; malformed input throws ProtocolError.
+ * Walks the NAL units of an access unit (or a whole Annex B stream) without allocating per NAL.
+ * After `next()` returns true, the fields describe the current NAL; malformed input throws
+ * ProtocolError. For streams of millions of NAL units, where `splitNalUnits` would build an
+ * object each.
  */
-class NalCursor {
+export class NalCursor {
   /** Start code offset, start code length, header offset and end (exclusive) of the current NAL. */
   offset = 0;
   startCodeLength: 3 | 4 = 4;

@@ -1,6 +1,7 @@
 export {
   findParameterSets,
   isKeyframe,
+  NalCursor,
   type NalUnit,
   nalTypeName,
   splitNalUnits,

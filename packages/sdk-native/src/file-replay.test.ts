@@ -7,7 +7,12 @@ import { rejection } from '../test/errors.js';
 import { decodeH264 } from '../test/ffmpeg.js';
 import { type Fixtures, fixtures } from '../test/fixtures.js';
 import { openCamera } from './camera.js';
-import { readRecording, splitAccessUnits } from './file-replay.js';
+import {
+  MAX_REPLAY_ACCESS_UNITS,
+  MAX_REPLAY_NAL_UNITS,
+  readRecording,
+  splitAccessUnits,
+} from './file-replay.js';
 import type { CameraOptions } from './options.js';
 import type { CameraInfo, EncodedFrame } from './types.js';
 
@@ -105,6 +110,33 @@ describe('splitAccessUnits', () => {
         code: 'FILE_INVALID',
         parameter: 'source',
         message: expect.stringMatching(/^file cut-sps: its SPS is unreadable: SPS truncated/),
+      }),
+    );
+  });
+});
+
+describe('splitAccessUnits ceilings', () => {
+  it('refuses more NAL units than MAX_REPLAY_NAL_UNITS in one line, without a parse object per NAL', () => {
+    // 5-byte NAL units (an access unit delimiter each): 6 MB of them.
+    const aud = Buffer.from([0, 0, 1, 9, 0x10]);
+    const stream = Buffer.concat(Array.from({ length: MAX_REPLAY_NAL_UNITS + 1 }, () => aud));
+    expect(() => splitAccessUnits(stream, 'tiny-nals')).toThrow(
+      expect.objectContaining({
+        code: 'FILE_INVALID',
+        message: `file tiny-nals: more than ${MAX_REPLAY_NAL_UNITS} NAL units (a replay holds at most that many)`,
+      }),
+    );
+  });
+
+  it('refuses more access units than MAX_REPLAY_ACCESS_UNITS in one line', () => {
+    // Each pair (delimiter, slice with first_mb_in_slice 0) is one picture.
+    const picture = Buffer.from([0, 0, 1, 9, 0x10, 0, 0, 1, 1, 0x80]);
+    const count = MAX_REPLAY_ACCESS_UNITS + 1;
+    const stream = Buffer.concat(Array.from({ length: count }, () => picture));
+    expect(() => splitAccessUnits(stream, 'tiny-frames')).toThrow(
+      expect.objectContaining({
+        code: 'FILE_INVALID',
+        message: `file tiny-frames: more than ${MAX_REPLAY_ACCESS_UNITS} frames (a replay holds at most that many)`,
       }),
     );
   });

@@ -1,11 +1,15 @@
 import { readFile, stat } from 'node:fs/promises';
-import { type NalUnit, parseSps, type SpsInfo, splitNalUnits } from '@cam/protocol';
+import { NalCursor, parseSps, type SpsInfo } from '@cam/protocol';
 import { CameraError } from './errors.js';
 import { CAMERA_LIMITS } from './options.js';
 import type { CameraInfo, Producer, StartProducer } from './types.js';
 
 /** Largest file replayed: it is read into memory whole, and frames are views of it. */
 export const MAX_REPLAY_BYTES = 256 * 1024 * 1024;
+/** Most NAL units parsed from one file (parsing keeps nothing per NAL; this bounds the work). */
+export const MAX_REPLAY_NAL_UNITS = 1_000_000;
+/** Most frames replayed from one file: ~55 minutes at 30 fps, about 100 bytes of memory each. */
+export const MAX_REPLAY_ACCESS_UNITS = 100_000;
 
 export interface AccessUnit {
   /** View of the file from the AU's first start code to the next AU: no copy. */
@@ -27,11 +31,6 @@ const VCL = new Set([1, 5]);
 // NAL types that may only come before the first slice of an access unit (H.264 7.4.1.2.3).
 const LEADS_AU = new Set([6, 7, 8, 9, 14, 15, 16, 17, 18]);
 
-/** A slice whose first_mb_in_slice is 0 (ue(v) '1') begins a new picture. */
-function firstSliceOfPicture(nal: NalUnit): boolean {
-  return ((nal.data[1] ?? 0) & 0x80) !== 0;
-}
-
 function invalidFile(name: string, why: string, cause?: unknown): CameraError {
   return new CameraError('FILE_INVALID', `file ${name}: ${why}`, { parameter: 'source', cause });
 }
@@ -39,38 +38,59 @@ function invalidFile(name: string, why: string, cause?: unknown): CameraError {
 /**
  * Groups the NAL units of an Annex B stream into access units, each starting at the first NAL
  * of a picture (an SPS, PPS, SEI or delimiter before a slice belongs with that slice).
- * Throws a CameraError (FILE_INVALID) when the stream has no keyframe or its SPS is malformed.
+ * Throws a CameraError (FILE_INVALID) when the stream has no keyframe, its SPS is malformed, or
+ * it has more than MAX_REPLAY_NAL_UNITS NAL units or MAX_REPLAY_ACCESS_UNITS frames.
  */
 export function splitAccessUnits(stream: Buffer, name: string): Recording {
-  let nals: NalUnit[];
+  // One pass with a cursor: no object per NAL (a file of tiny NAL units would need gigabytes).
+  const starts: number[] = [];
+  const keyframe: boolean[] = [];
+  let sps: Uint8Array | undefined;
+  let hasSlice = false;
+  let nalCount = 0;
   try {
-    nals = splitNalUnits(stream);
+    const cursor = new NalCursor(stream);
+    while (cursor.next()) {
+      if (++nalCount > MAX_REPLAY_NAL_UNITS) {
+        throw invalidFile(
+          name,
+          `more than ${MAX_REPLAY_NAL_UNITS} NAL units (a replay holds at most that many)`,
+        );
+      }
+      const type = cursor.type;
+      // A slice whose first_mb_in_slice is 0 (ue(v) '1') begins a new picture.
+      const firstSlice = ((stream[cursor.header + 1] ?? 0) & 0x80) !== 0;
+      const begins = hasSlice && (LEADS_AU.has(type) || (VCL.has(type) && firstSlice));
+      if (begins || starts.length === 0) {
+        if (starts.length === MAX_REPLAY_ACCESS_UNITS) {
+          throw invalidFile(
+            name,
+            `more than ${MAX_REPLAY_ACCESS_UNITS} frames (a replay holds at most that many)`,
+          );
+        }
+        starts.push(cursor.offset);
+        keyframe.push(false);
+        hasSlice = false;
+      }
+      if (VCL.has(type)) hasSlice = true;
+      if (type === 5) keyframe[keyframe.length - 1] = true;
+      if (type === 7 && sps === undefined) sps = stream.subarray(cursor.header, cursor.end);
+    }
   } catch (error) {
+    if (error instanceof CameraError) throw error;
     throw invalidFile(name, `not an Annex B H.264 stream: ${(error as Error).message}`, error);
   }
-  const starts: number[] = [];
-  let hasSlice = false;
-  for (const nal of nals) {
-    const begins =
-      hasSlice && (LEADS_AU.has(nal.type) || (VCL.has(nal.type) && firstSliceOfPicture(nal)));
-    if (begins || starts.length === 0) {
-      starts.push(nal.offset);
-      hasSlice = false;
-    }
-    if (VCL.has(nal.type)) hasSlice = true;
-  }
-  const units = starts.map((start, i) => {
-    const data = stream.subarray(start, starts[i + 1] ?? stream.length);
-    return { data, keyframe: splitNalUnits(data).some((nal) => nal.type === 5) };
-  });
+  const units: AccessUnit[] = starts.map((start, i) => ({
+    data: stream.subarray(start, starts[i + 1] ?? stream.length),
+    keyframe: keyframe[i] as boolean,
+  }));
   const keyframes = units.flatMap((unit, i) => (unit.keyframe ? [i] : []));
-  const sps = nals.find((nal) => nal.type === 7);
   if (keyframes.length === 0 || sps === undefined) {
     throw invalidFile(name, 'has no IDR frame with an SPS to start decoding from');
   }
   let info: SpsInfo;
   try {
-    info = parseSps(sps.data);
+    info = parseSps(sps);
   } catch (error) {
     throw invalidFile(name, `its SPS is unreadable: ${(error as Error).message}`, error);
   }
