@@ -3,10 +3,11 @@
 //
 // Runs bench/<name>.bench.mjs (all of them when no name is given). Each module's default export
 // is `{ name, run(ctx) }`; run() returns `{ rows, samples }` where a row is
-//   { what, ours, peer, unit, target, limit?, pass? }
+//   { what, ours, peer, unit, target, limit?, pass?, noRatio? }
 // `limit` is the largest acceptable ours/peer ratio (pass is computed from it); rows without a
 // peer ratio give `pass` themselves. A row may give its own `ratio` (e.g. the median of
-// same-round ratios, which is not ours/peer of pooled figures) and `ratioRange` [min, max]. Prints ONE table for all benchmarks and writes each one's
+// same-round ratios, which is not ours/peer of pooled figures) and `ratioRange` [min, max];
+// `noRatio` for figures a ratio says nothing about (a slope). Prints ONE table for all benchmarks and writes each one's
 // raw samples plus machine info to bench/results/<name>.json. Exits 1 if a benchmark crashed
 // (a missed target is reported in the table, not as a crash).
 import { execFileSync } from 'node:child_process';
@@ -81,7 +82,7 @@ for (const name of wanted.length ? wanted : available) {
   try {
     const { rows: raw, samples } = await mod.run(ctx);
     const rows = raw.map((row) => {
-      const ratio = row.ratio ?? (row.peer ? row.ours / row.peer : null);
+      const ratio = row.noRatio ? null : (row.ratio ?? (row.peer ? row.ours / row.peer : null));
       const pass = row.limit !== undefined && ratio !== null ? ratio <= row.limit : row.pass;
       return { ...row, ratio, pass };
     });

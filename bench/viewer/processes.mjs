@@ -12,12 +12,13 @@ const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /** Starts `cam-streamer --source test` on 127.0.0.1 and waits for its start line. */
-export function startStreamerCli({ width, height, fps, gop, bitrateKbps }) {
+export function startStreamerCli({ width, height, fps, gop, bitrateKbps }, extraArgs = []) {
   const args = [
     ...['--source', 'test', '--width', String(width), '--height', String(height)],
     ...['--fps', String(fps), '--gop', String(gop), '--bitrate', String(bitrateKbps)],
     ...['--host', '127.0.0.1'],
     ...['--port', '0', '--shm-name', 'none', '--log-json'],
+    ...extraArgs,
   ];
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = [];
@@ -45,6 +46,8 @@ export function startStreamerCli({ width, height, fps, gop, bitrateKbps }) {
         port,
         implementation: event.server,
         join: event.join,
+        /** Gone at once, no close frames: as a crash or a pulled cable looks to a client. */
+        kill: () => child.kill('SIGKILL'),
         stop: () =>
           new Promise((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -65,7 +65,7 @@ describe('decideUpgrade', () => {
     expect(decideUpgrade(request(ok, { origin: 'http://evil.example' }), guarded, 5)).toMatchObject(
       {
         status: 403,
-        reason: 'origin http://evil.example is not allowed',
+        reason: 'origin http://evil.example is not allowed (--allow-origin)',
       },
     );
     expect(
@@ -81,6 +81,32 @@ describe('decideUpgrade', () => {
     expect(decideUpgrade(request(ok, { origin: 'http://192.168.42.1' }), guarded, 1)).toEqual({
       accept: true,
     });
+  });
+
+  it("always lets in the streamer's own viewer page, but not a page that rebinds its name", () => {
+    const ok = `/?token=${TOKEN}`;
+    const page = (origin: string, host: string) =>
+      decideUpgrade(request(ok, { origin, host }), guarded, 0);
+    expect(page('http://192.168.42.1:8765', '192.168.42.1:8765')).toEqual({ accept: true });
+    expect(page('http://[::1]:8765', '[::1]:8765')).toEqual({ accept: true });
+    expect(page('http://localhost:8765', 'localhost:8765')).toEqual({ accept: true });
+    // The host name of an allow-listed origin (the Supervisor UI's), on the streamer's port.
+    const named = { ...guarded, allowOrigin: ['http://recamera.local'] };
+    expect(
+      decideUpgrade(
+        request(ok, { origin: 'http://recamera.local:8765', host: 'recamera.local:8765' }),
+        named,
+        0,
+      ),
+    ).toEqual({ accept: true });
+    // DNS rebinding: evil.example resolves to the camera; Origin and Host both say evil.example.
+    expect(page('http://evil.example:8765', 'evil.example:8765')).toMatchObject({ status: 403 });
+    // Another port of the same address is another origin.
+    expect(page('http://192.168.42.1:9000', '192.168.42.1:8765')).toMatchObject({ status: 403 });
+    expect(page('not an origin', '192.168.42.1:8765')).toMatchObject({ status: 403 });
+    expect(
+      decideUpgrade(request(ok, { origin: 'http://192.168.42.1:8765' }), guarded, 0),
+    ).toMatchObject({ status: 403 }); // no Host header
   });
 
   it('judges a client without Origin (not a browser) by its token alone', () => {

@@ -32,20 +32,55 @@ export function checkToken(req: Request, token: string): { ok: boolean; protocol
   return { ok: bearer !== undefined && tokenEquals(bearer, token) };
 }
 
-/** Decides a WebSocket upgrade. */
+/**
+ * Whether `origin` is the streamer's own (its viewer page at `/`): the Origin's host:port is the
+ * request's Host, and the host name is one a DNS-rebinding page cannot have: an IP address,
+ * `localhost`, or the host name of an allow-listed origin (a page of another site that rebinds
+ * its own name to the camera's address still sends that name, which is in no list).
+ */
+export function isOwnOrigin(origin: string, host: string | undefined, allowOrigin: string[]) {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (host === undefined || url.host !== host.toLowerCase()) return false;
+  const name = url.hostname;
+  const ipLiteral = /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.startsWith('[');
+  return (
+    ipLiteral ||
+    name === 'localhost' ||
+    allowOrigin.some((allowed) => {
+      try {
+        return new URL(allowed).hostname === name;
+      } catch {
+        return false;
+      }
+    })
+  );
+}
+
+/** Decides a WebSocket upgrade (and answers `/api/access`, which asks the same question). */
 export function decideUpgrade(
   req: Request,
   policy: AccessPolicy,
   clients: number,
 ): UpgradeDecision {
   const origin = req.header('origin');
-  // Only browsers send Origin; a program without one is judged by the token alone.
+  // Only browsers send Origin; a program without one is judged by the token alone. The
+  // streamer's own viewer page is always allowed.
   if (
     origin !== undefined &&
     policy.allowOrigin.length > 0 &&
-    !policy.allowOrigin.includes(origin)
+    !policy.allowOrigin.includes(origin) &&
+    !isOwnOrigin(origin, req.header('host'), policy.allowOrigin)
   ) {
-    return { accept: false, status: 403, reason: `origin ${origin} is not allowed` };
+    return {
+      accept: false,
+      status: 403,
+      reason: `origin ${origin} is not allowed (--allow-origin)`,
+    };
   }
   let protocol: string | undefined;
   if (policy.token !== null) {

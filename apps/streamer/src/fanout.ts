@@ -145,6 +145,11 @@ export class Fanout {
     }
   }
 
+  /** A client asks for an IDR (it fell behind and dropped to the next one): coalesced, rate-limited. */
+  wantKeyframe(): void {
+    this.keyframes.want();
+  }
+
   /** Forgets a closed client; returns why it went, for the log. */
   remove(peer: Peer, code: number): DisconnectReason {
     const client = this.clients.get(peer);

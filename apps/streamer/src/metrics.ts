@@ -196,6 +196,10 @@ export class StreamerMetrics {
     'status',
     ['400', '401', '403', '503'],
   );
+  readonly clientKeyframeAsks = new Counter(
+    'cam_client_keyframe_asks_total',
+    'Keyframe requests from clients (a player that fell behind); the camera is asked at most once per keyframe interval.',
+  );
   readonly clientMessages = new Counter(
     'cam_client_messages_ignored_total',
     'Client-to-server messages received and ignored.',
@@ -275,6 +279,7 @@ export class StreamerMetrics {
       this.connections,
       this.disconnects,
       this.rejected,
+      this.clientKeyframeAsks,
       this.clientMessages,
       this.shmPublished,
       this.shmErrors,

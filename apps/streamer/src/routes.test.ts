@@ -29,6 +29,7 @@ function context(overrides: Partial<RouteContext> = {}): RouteContext {
     channels: (req) => ({ channels: [], host: req.header('host') ?? null }),
     metrics: () => 'cam_clients 0\n',
     unhealthy: () => null,
+    access: () => ({ accept: true }),
     ...overrides,
   };
 }
@@ -46,6 +47,28 @@ describe('route', () => {
     );
     expect(route(request('/nope.js'), context()).status).toBe(404);
     expect(route(request('/../package.json'), context()).status).toBe(404);
+  });
+
+  it('tells a page at /api/access what its WebSocket upgrade would be told, from any origin', () => {
+    const ok = route(request('/api/access'), context());
+    expect(ok.headers['access-control-allow-origin']).toBe('*');
+    expect(JSON.parse(String(ok.body))).toEqual({ accept: true });
+    const refused = route(
+      request('/api/access?token=x', 'GET', { origin: 'http://elsewhere' }),
+      context({
+        access: (req) => ({
+          accept: false,
+          status: 403,
+          reason: `origin ${req.header('origin')} is not allowed`,
+        }),
+      }),
+    );
+    expect(refused.status).toBe(200);
+    expect(JSON.parse(String(refused.body))).toEqual({
+      accept: false,
+      status: 403,
+      reason: 'origin http://elsewhere is not allowed',
+    });
   });
 
   it('answers 503 with the reason when the viewer is not built', () => {

@@ -120,9 +120,9 @@ function start(uws: Uws): StartServer {
         data.peer = new UwsPeer(ws, data.address);
         handlers.open(data.peer, data.subscription);
       },
-      message: (ws) => {
+      message: (ws, message, isBinary) => {
         const peer = ws.getUserData().peer;
-        if (peer) handlers.message(peer);
+        if (peer) handlers.message(peer, new Uint8Array(message), isBinary);
       },
       close: (ws, code, message) => {
         const peer = ws.getUserData().peer;

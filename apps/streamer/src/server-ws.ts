@@ -192,7 +192,7 @@ export const startWsServer: StartServer = (
       ws.on('pong', () => {
         peer.alive = true;
       });
-      ws.on('message', () => handlers.message(peer));
+      ws.on('message', (data: Buffer, isBinary) => handlers.message(peer, data, isBinary));
       ws.on('close', (code) => {
         peers.delete(peer);
         handlers.close(peer, violation ?? code);

@@ -45,8 +45,8 @@ export interface ServerHandlers {
   upgrade(req: Request): UpgradeDecision;
   /** A client the upgrade accepted, with that decision's subscription. */
   open(peer: Peer, subscription: Subscription): void;
-  /** A client message (ignored by design; counted). */
-  message(peer: Peer): void;
+  /** A client message, valid only during the call (`@cam/protocol`'s keyframe request, else ignored; counted). */
+  message(peer: Peer, data: Uint8Array, isBinary: boolean): void;
   close(peer: Peer, code: number): void;
 }
 

@@ -7,6 +7,7 @@ import {
   CHANNEL_ID_BYTES,
   encodeChannelMessageInPlace,
   findParameterSets,
+  isKeyframeRequest,
   parseSps,
   type SpsInfo,
   TIMESTAMP_TRAILER_BYTES,
@@ -362,6 +363,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
           channels: (request) => this.channelList(request),
           metrics: () => metrics.render(),
           unhealthy: () => this.unhealthy(),
+          access: (request) => this.decide(request),
         }),
       upgrade: (req) => {
         const decision = this.decide(req);
@@ -392,7 +394,16 @@ export class Streamer extends EventEmitter<StreamerEvents> {
           framing: subscription.framing,
         });
       },
-      message: () => metrics.clientMessages.inc(),
+      message: (peer, data, isBinary) => {
+        if (!isKeyframeRequest(data, isBinary)) {
+          metrics.clientMessages.inc();
+          return;
+        }
+        metrics.clientKeyframeAsks.inc();
+        // A source that cannot make an IDR on request (a replayed file skips ahead for every
+        // viewer) is not asked; the player then waits for the next natural keyframe.
+        if (this.cameraInfo.keyframeOnRequest) this.peers.get(peer)?.wantKeyframe();
+      },
       close: (peer, code) => {
         const fanout = this.peers.get(peer);
         if (!fanout) return;
@@ -408,7 +419,10 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     };
   }
 
-  /** Access (origin, token, cap), then which channel: none = channel 0 in the v1.0 framing. */
+  /**
+   * Access (origin, token, cap), then which channel: none = channel 0 in the v1.0 framing. Also
+   * what a page asking /api/access why its upgrade failed is told.
+   */
   private decide(req: Request): UpgradeDecision {
     if (this.stopping) return { accept: false, status: 503, reason: 'shutting down' };
     const decision = decideUpgrade(req, this.config, this.clients);

@@ -73,7 +73,7 @@ export async function startHarness(
       http: () => ({ status: 404, headers: {}, body: '' }),
       upgrade: () => ({ accept: true }),
       open: (peer, subscription) => fanout.add(peer, subscription.framing),
-      message: () => metrics.clientMessages.inc(),
+      message: () => metrics.clientMessages.inc(), // this harness has no keyframe requests
       close: (peer, code) => fanout.remove(peer, code),
     },
     {

@@ -2,7 +2,7 @@
 // implementations, checked from real clients on 127.0.0.1.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { findParameterSets, isKeyframe, percentile } from '@cam/protocol';
+import { findParameterSets, isKeyframe, KEYFRAME_REQUEST, percentile } from '@cam/protocol';
 import { ShmReader, shmLayout } from '@cam/shm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamerConfig } from '../src/config';
@@ -232,6 +232,48 @@ describe.each(IMPLEMENTATIONS)('streamer on %s', (impl) => {
       metrics.rejected.get('503'),
     ]).toEqual([2, 1, 1]);
     expect(s.logs.filter((l) => l.includes('client refused'))).toHaveLength(4);
+  });
+
+  it("lets in its own viewer page's origin, and says at /api/access why others are refused", async () => {
+    const token = 'open-sesame-42';
+    const s = await start(impl, { token, allowOrigin: ['http://192.168.42.1'] });
+    streamer = s.streamer;
+    const own = { origin: s.http }; // the page at `/` of this streamer
+    const viewer = await openClient(`${s.ws}/?token=${token}`, { headers: own });
+    await waitFor('frames for the viewer page', () => viewer.messages.length > 0);
+    const ask = async (query: string, headers: Record<string, string>) =>
+      JSON.parse((await httpGet(`${s.http}/api/access${query}`, headers)).body);
+    expect(await ask(`?token=${token}`, own)).toEqual({ accept: true });
+    expect(await ask('', own)).toEqual({
+      accept: false,
+      status: 401,
+      reason: 'missing or wrong token',
+    });
+    expect(await ask(`?token=${token}`, { origin: 'http://evil.example' })).toEqual({
+      accept: false,
+      status: 403,
+      reason: 'origin http://evil.example is not allowed (--allow-origin)',
+    });
+    viewer.ws.close();
+  });
+
+  it("answers a client's keyframe request with an IDR, coalesced and rate-limited", async () => {
+    const s = await start(impl, { gop: 600 }); // no natural IDR for 20 s
+    streamer = s.streamer;
+    const { metrics } = s.streamer;
+    const client = await openClient(s.ws);
+    await waitFor('frames after the first IDR', () => client.messages.length >= 5);
+    const requestsBefore = metrics.keyframeRequests.get();
+    const seen = client.messages.length;
+    client.ws.send(KEYFRAME_REQUEST);
+    client.ws.send(KEYFRAME_REQUEST);
+    await waitFor('an IDR after the request', () =>
+      client.messages.slice(seen).some((m) => isKeyframe(au(m.data))),
+    );
+    expect(metrics.clientKeyframeAsks.get()).toBe(2);
+    expect(metrics.keyframeRequests.get() - requestsBefore).toBe(1);
+    expect(metrics.clientMessages.get()).toBe(0);
+    client.ws.close();
   });
 
   it('ignores small client messages and cuts off huge ones and garbage', async () => {

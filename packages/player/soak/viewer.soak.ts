@@ -1,12 +1,12 @@
 // Both decode paths play the real streamer for CAM_SOAK_MINUTES (default 10) in headless
-// Chromium. Every 10 s it samples each page; it fails on a stall (a 10 s window showing under
+// Chromium (puppeteer-core). Every 10 s it samples each page; it fails on a stall (a 10 s window showing under
 // half the frames sent), a reconnect, latency that grows (last minute's median more than
 // 50 ms above the first minute's), or an MSE buffer that keeps growing.
 import { percentile } from '@cam/protocol';
-import type { Page } from 'playwright-core';
+import type { Page } from 'puppeteer-core';
 import { expect, it } from 'vitest';
 import type { PlayerStats } from '../src/index';
-import { viewerStats, waitForShown } from '../test/chromium';
+import { viewerStats, waitForShown } from '../test/browser';
 import { ms, useHarness } from '../test/harness';
 
 const MINUTES = Number(process.env.CAM_SOAK_MINUTES ?? 10);
@@ -53,7 +53,7 @@ function median(values: number[]): number {
 it(`plays ${MINUTES} minutes through both decode paths without stalls or growing latency`, async () => {
   const pages: Record<string, Page> = {};
   for (const decoder of ['webcodecs', 'jmuxer']) {
-    const page = await h.newPage();
+    const page = await h.newPage('chromium');
     await page.goto(`${h.streamer.httpUrl}/?decoder=${decoder}`);
     await waitForShown(page, 30);
     pages[decoder] = page;

@@ -5,21 +5,23 @@ import { type Frame, type Sink, type SinkEvents, wallClock } from './sink';
 const MAX_PENDING = 60;
 // Capture times remembered for frames fed but not yet shown (10 s at 30 fps).
 const MAX_TRACKED = 300;
-// jmuxer seeks to the live edge (checked every second) when playback is this far behind: after
-// a late joiner's catch-up burst, a network hiccup or a hidden tab.
-const MAX_LAG_MS = 300;
-// Smaller lags are played away: faster, in proportion to the excess, while more than this many
+// Small lags are played away: faster, in proportion to the excess, while more than this many
 // frames are buffered ahead. Two frames played without a dropped frame here; a buffer that runs
-// dry (as a timeline even 1% ahead of capture makes it) costs ~4% of frames.
+// dry (as a timeline even 1% ahead of capture makes it) costs ~4% of frames. Larger lags are the
+// live-edge policy's (live-edge.ts): flush() and a seek to the next keyframe.
 const TARGET_DEPTH_FRAMES = 2;
 const CATCH_UP_GAIN = 4; // playback rate added per second of excess depth
 const MAX_CATCH_UP_RATE = 1.5;
+// jmuxer's own catch-up (a seek to the buffer's end, wherever the keyframes are) is left to the
+// policy: this is longer than any buffer the policy lets build up.
+const JMUXER_MAX_DELAY_MS = 3_600_000;
 
 /**
  * jmuxer (MSE) set up for live: every message is one complete access unit, pushed to the
  * SourceBuffer at once (`flushingTime: 0`, `isLastVideoFrameComplete`), timed by the stream's
- * fps; a small lag is played away, a large one cut by a seek to the live edge; jmuxer trims played media (`clearBuffer`, which keeps ~30 s
- * behind the playhead), so the buffer stays bounded in a long session.
+ * fps; a small lag is played away; flush() skips what is buffered by seeking to the next
+ * keyframe fed. jmuxer trims played media (`clearBuffer`, which keeps ~30 s behind the
+ * playhead), so the buffer stays bounded in a long session.
  */
 export class JmuxerSink implements Sink {
   private readonly jmuxer: JMuxer;
@@ -30,10 +32,8 @@ export class JmuxerSink implements Sink {
   // Frame n starts at media time n × frameMs: that is how a shown frame finds its capture time.
   private readonly captureByIndex = new Map<number, number>();
   private nextIndex = 0;
-  private dropped = 0;
-  private jumps = 0;
+  private seekToNextKeyframe = false;
   private frameCallback = 0;
-  private readonly onSeeking = () => this.jumps++;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -48,20 +48,19 @@ export class JmuxerSink implements Sink {
     video.muted = true; // browsers only autoplay muted video
     video.autoplay = true;
     video.playsInline = true;
-    video.addEventListener('seeking', this.onSeeking);
     this.jmuxer = new JMuxer({
       node: video,
       mode: 'video',
       flushingTime: 0,
-      maxDelay: MAX_LAG_MS,
+      maxDelay: JMUXER_MAX_DELAY_MS,
       clearBuffer: true,
       fps,
       onReady: () => {
         this.ready = true;
         for (const frame of this.pending.splice(0)) this.feed(frame);
       },
-      onError: (e) => this.events.error(`jmuxer: ${e.type} ${e.name}: ${e.error}`),
-      onUnsupportedCodec: (codec) => this.events.error(`jmuxer: browser cannot play ${codec}`),
+      onError: (e) => this.events.failed(`jmuxer: ${e.type} ${e.name}: ${e.error}`),
+      onUnsupportedCodec: (codec) => this.events.failed(`jmuxer: browser cannot play ${codec}`),
     });
     this.watchFrames();
     this.rateTimer = setInterval(() => this.holdDepth(), 250);
@@ -72,38 +71,39 @@ export class JmuxerSink implements Sink {
       this.feed(frame);
       return true;
     }
-    if (this.pending.length >= MAX_PENDING) {
-      this.dropped++;
-      return false;
-    }
+    if (this.pending.length >= MAX_PENDING) return false;
     this.pending.push(frame);
     return true;
   }
 
-  extra() {
+  flush(): void {
+    this.pending.length = 0;
+    this.seekToNextKeyframe = true;
+  }
+
+  bufferedSeconds(): number {
     const { buffered } = this.video;
     let seconds = 0;
     for (let i = 0; i < buffered.length; i++) seconds += buffered.end(i) - buffered.start(i);
-    const quality = this.video.getVideoPlaybackQuality();
-    return {
-      dropped: this.dropped + quality.droppedVideoFrames,
-      bufferedSeconds: seconds,
-      liveEdgeJumps: this.jumps,
-    };
+    return seconds;
   }
 
   close(): void {
     clearInterval(this.rateTimer);
     this.video.cancelVideoFrameCallback(this.frameCallback);
-    this.video.removeEventListener('seeking', this.onSeeking);
     this.jmuxer.destroy();
   }
 
   private feed(frame: Frame): void {
+    const index = this.nextIndex++;
     this.jmuxer.feed({ video: frame.data, duration: this.frameMs, isLastVideoFrameComplete: true });
-    this.captureByIndex.set(this.nextIndex, frame.captureMs);
-    this.captureByIndex.delete(this.nextIndex - MAX_TRACKED);
-    this.nextIndex++;
+    this.captureByIndex.set(index, frame.captureMs);
+    this.captureByIndex.delete(index - MAX_TRACKED);
+    if (this.seekToNextKeyframe && frame.keyframe) {
+      this.seekToNextKeyframe = false;
+      // Everything buffered before this keyframe is skipped; the browser waits for its data.
+      this.video.currentTime = (index * this.frameMs) / 1000;
+    }
   }
 
   private watchFrames(): void {
@@ -120,6 +120,8 @@ export class JmuxerSink implements Sink {
   private holdDepth(): void {
     const { buffered } = this.video;
     if (buffered.length === 0) return;
+    // Autoplay can still be refused (e.g. a background tab): keep asking.
+    if (this.video.paused) void this.video.play().catch(() => {});
     const excess =
       buffered.end(buffered.length - 1) - this.video.currentTime - TARGET_DEPTH_FRAMES / this.fps;
     this.video.playbackRate = Math.min(MAX_CATCH_UP_RATE, 1 + CATCH_UP_GAIN * Math.max(0, excess));

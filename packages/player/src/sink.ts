@@ -11,15 +11,17 @@ export interface Frame {
 export interface SinkEvents {
   /** A frame became visible: its capture time and the wall-clock time it was shown. */
   shown(captureMs: number, shownMs: number, width: number, height: number): void;
-  /** The decoder failed; the player waits for the next keyframe. */
-  error(message: string): void;
+  /** The decoder failed on the stream; the player replaces it (the other kind, once). */
+  failed(message: string): void;
 }
 
 export interface Sink {
-  /** false: the frame was not taken (decoder busy or not ready); the player then waits for a keyframe. */
+  /** false: the frame was not taken (decoder not ready or full); the player waits for a keyframe. */
   push(frame: Frame): boolean;
-  /** Counters that only the decoder knows. */
-  extra(): { dropped: number; bufferedSeconds: number | null; liveEdgeJumps: number };
+  /** Drops every frame queued and not yet shown: the next frame pushed is a keyframe, shown next. */
+  flush(): void;
+  /** Seconds of media held by MSE (jmuxer), null for WebCodecs. */
+  bufferedSeconds(): number | null;
   close(): void;
 }
 

@@ -2,17 +2,16 @@ import { findParameterSets, parseSps } from '@cam/protocol';
 import { PlayerError } from './errors';
 import { type Frame, type Sink, type SinkEvents, wallClock } from './sink';
 
-// A late joiner's cached GOP arrives in one burst and all of it must be decoded (each frame
-// refers to the one before), so the queue must hold a GOP. Beyond ~3 s of 30 fps video the
-// decoder is truly behind: dropping to the next keyframe catches up faster than decoding on.
+// A safety net under the live-edge policy (live-edge.ts), which flushes long before: a late
+// joiner's cached GOP arrives in one burst and must all be decoded, so this holds a GOP and more.
 const MAX_DECODE_QUEUE = 90;
 
 /** WebCodecs VideoDecoder in low-latency mode, each decoded frame drawn to a canvas at once. */
 export class WebCodecsSink implements Sink {
-  private decoder: VideoDecoder;
+  private readonly decoder: VideoDecoder;
   private readonly ctx: CanvasRenderingContext2D;
   private sps: Uint8Array | null = null;
-  private dropped = 0;
+  private failed = false;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -21,13 +20,20 @@ export class WebCodecsSink implements Sink {
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new PlayerError('UNSUPPORTED', 'webcodecs: canvas has no 2d context');
     this.ctx = ctx;
-    this.decoder = this.newDecoder();
+    this.decoder = new VideoDecoder({
+      output: (videoFrame) => this.draw(videoFrame),
+      error: (e) => {
+        // A failed VideoDecoder is closed for good; the player replaces this sink.
+        this.failed = true;
+        this.events.failed(`webcodecs: ${e.message}`);
+      },
+    });
   }
 
   push(frame: Frame): boolean {
+    if (this.failed) return false;
     if (frame.keyframe) this.configureFrom(frame);
     if (this.decoder.state !== 'configured' || this.decoder.decodeQueueSize >= MAX_DECODE_QUEUE) {
-      this.dropped++;
       return false;
     }
     this.decoder.decode(
@@ -40,46 +46,39 @@ export class WebCodecsSink implements Sink {
     return true;
   }
 
-  extra() {
-    return { dropped: this.dropped, bufferedSeconds: null, liveEdgeJumps: 0 };
+  flush(): void {
+    // Drops queued chunks and pending outputs; the decoder then needs configure() again,
+    // which the next keyframe does.
+    if (this.decoder.state === 'configured') this.decoder.reset();
+  }
+
+  bufferedSeconds(): null {
+    return null;
   }
 
   close(): void {
     if (this.decoder.state !== 'closed') this.decoder.close();
   }
 
-  private newDecoder(): VideoDecoder {
-    return new VideoDecoder({
-      output: (videoFrame) => {
-        const { displayWidth: w, displayHeight: h } = videoFrame;
-        if (this.canvas.width !== w || this.canvas.height !== h) {
-          this.canvas.width = w;
-          this.canvas.height = h;
-        }
-        const captureMs = videoFrame.timestamp / 1000;
-        this.ctx.drawImage(videoFrame, 0, 0);
-        videoFrame.close();
-        this.events.shown(captureMs, wallClock(performance.now()), w, h);
-      },
-      error: (e) => {
-        // A failed VideoDecoder is closed for good: start a fresh one that waits for SPS + IDR.
-        this.events.error(`webcodecs: ${e.message}`);
-        this.sps = null;
-        this.decoder = this.newDecoder();
-      },
-    });
+  private draw(videoFrame: VideoFrame): void {
+    const { displayWidth: w, displayHeight: h } = videoFrame;
+    if (this.canvas.width !== w || this.canvas.height !== h) {
+      this.canvas.width = w;
+      this.canvas.height = h;
+    }
+    const captureMs = videoFrame.timestamp / 1000;
+    this.ctx.drawImage(videoFrame, 0, 0);
+    videoFrame.close();
+    this.events.shown(captureMs, wallClock(performance.now()), w, h);
   }
 
-  /** (Re)configure when the SPS changes: first keyframe, new resolution, restarted encoder. */
+  /** (Re)configure when the SPS changes: first keyframe, new resolution, restarted encoder, after a flush. */
   private configureFrom(frame: Frame): void {
     const { sps } = findParameterSets(frame.data);
     if (!sps || (this.sps && sameBytes(sps, this.sps) && this.decoder.state === 'configured')) {
       return;
     }
-    this.decoder.configure({
-      codec: parseSps(sps).codecString,
-      optimizeForLatency: true,
-    });
+    this.decoder.configure({ codec: parseSps(sps).codecString, optimizeForLatency: true });
     this.sps = sps.slice();
   }
 }

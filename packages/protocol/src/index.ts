@@ -6,6 +6,7 @@ export {
   nalTypeName,
   splitNalUnits,
 } from './annexb';
+export { isKeyframeRequest, KEYFRAME_REQUEST } from './control';
 export { ProtocolError, type ProtocolErrorCode } from './errors';
 export {
   CHANNEL_ID_BYTES,

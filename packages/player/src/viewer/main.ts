@@ -1,9 +1,10 @@
-// The page the streamer serves at `/`: plays the stream of the server it came from and shows
-// what the stream is doing. `?decoder=webcodecs|jmuxer` picks the path, `?token=` is passed on,
-// `?channel=N` plays channel N of a streamer with channels; a selector lists them (from
-// /api/channels) when there is more than one.
-import { createPlayer, type DecoderKind, type Player, preferredDecoder } from '../index';
-import { formatStats } from './overlay';
+// The page the streamer serves at `/`: plays the stream of the server it came from, says what is
+// wrong in words, and has controls. `?decoder=webcodecs|jmuxer` picks the decoder tried first,
+// `?token=` is passed on, `?channel=N` plays channel N of a streamer with channels; a selector
+// lists them (from /api/channels) when there is more than one.
+import { createPlayer, type Player, type PlayerStats } from '../index';
+import { bindControls } from './controls';
+import { formatCompact, formatDetails } from './overlay';
 
 declare global {
   interface Window {
@@ -14,29 +15,49 @@ declare global {
 
 const params = new URLSearchParams(location.search);
 const asked = params.get('decoder');
-const decoder: DecoderKind =
-  asked === 'jmuxer' || asked === 'webcodecs' ? asked : preferredDecoder();
-const overlay = document.getElementById('overlay') as HTMLPreElement;
-const picture = document.createElement(decoder === 'webcodecs' ? 'canvas' : 'video');
-picture.id = 'picture';
-document.getElementById('stage')?.append(picture);
+const decoder = asked === 'jmuxer' || asked === 'webcodecs' ? asked : 'auto';
+const byId = (id: string) => document.getElementById(id) as HTMLElement;
+const overlay = byId('overlay');
+const message = byId('message');
+let details = false;
+let last: PlayerStats | null = null;
+
+function render(stats: PlayerStats | null): void {
+  if (stats) last = stats;
+  if (!last) return;
+  overlay.classList.toggle('details', details);
+  overlay.textContent = details ? formatDetails(last) : formatCompact(last);
+  showMessage(last.problem?.message ?? null);
+}
+
+function showMessage(text: string | null): void {
+  message.hidden = text === null;
+  message.textContent = text ?? '';
+  message.classList.toggle('bad', text !== null);
+}
 
 const asking = params.get('channel');
 const channel = asking !== null && /^\d{1,3}$/.test(asking) ? Number(asking) : undefined;
 const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
 void listChannels();
 try {
-  window.camPlayer = createPlayer(picture, url, {
+  const player = createPlayer(byId('stage'), url, {
     decoder,
     token: params.get('token') ?? undefined,
     ...(channel === undefined ? {} : { channel }),
-    onStats: (stats) => {
-      overlay.textContent = formatStats(stats);
+    onStats: render,
+  });
+  window.camPlayer = player;
+  bindControls(player, {
+    toggleDetails: () => {
+      details = !details;
+      render(null);
     },
+    onError: (text) => showMessage(text),
   });
 } catch (e) {
-  overlay.textContent = `cannot play: ${e instanceof Error ? e.message : String(e)}`;
-  overlay.classList.add('bad');
+  overlay.textContent = 'cannot play';
+  showMessage(`cannot play: ${e instanceof Error ? e.message : String(e)}`);
 }
 
 interface ChannelEntry {
