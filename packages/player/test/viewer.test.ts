@@ -67,7 +67,7 @@ describe.each(ENGINES)('%s', (engine) => {
       });
       expect(s.firstFrameMs).not.toBeNull();
       expect(s.behindLiveMs).toBeGreaterThanOrEqual(0);
-      expect(s.fps).toBeGreaterThan(5);
+      expect(s.fps).toBeGreaterThan(0); // how many depends on the machine: the policy drops what is late
       expect(s.fps).toBeLessThan(61);
       expect(s.bitrateKbps).toBeGreaterThan(0);
       expect(s.framesShown + s.framesDropped).toBeLessThanOrEqual(s.framesReceived);
