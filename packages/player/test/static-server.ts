@@ -59,6 +59,10 @@ export async function startStaticServer(): Promise<StaticServer> {
       );
       return `${origin}${path}`;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // a browser still open keeps idle keep-alive connections
+      }),
   };
 }
