@@ -37,6 +37,7 @@ async function startStreamer(server) {
     server,
     host: '127.0.0.1',
     port: 0,
+    rtspPort: 0, // WebSocket only: the RTSP side has its own bench (bench/rtsp.bench.mjs)
     // As shipped, ring on (its pages count in RSS), under a name no other run uses; the peer has
     // no ring, so ours pays one extra copy per frame.
     shmName: `/cam-bench-fanout-${process.pid}`,

@@ -17,7 +17,7 @@ export function startStreamerCli({ width, height, fps, gop, bitrateKbps }, extra
     ...['--source', 'test', '--width', String(width), '--height', String(height)],
     ...['--fps', String(fps), '--gop', String(gop), '--bitrate', String(bitrateKbps)],
     ...['--host', '127.0.0.1'],
-    ...['--port', '0', '--shm-name', 'none', '--log-json'],
+    ...['--port', '0', '--rtsp-port', 'none', '--shm-name', 'none', '--log-json'],
     ...extraArgs,
   ];
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });

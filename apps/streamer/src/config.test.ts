@@ -79,6 +79,13 @@ const CASES: Record<string, { good: string; value: unknown; bad: string[] }> = {
   server: { good: 'ws', value: 'ws', bad: ['uwebsockets', 'auto2'] },
   join: { good: 'gop', value: 'gop', bad: ['idr', 'keyframes'] },
   'log-level': { good: 'warn', value: 'warn', bad: ['verbose'] },
+  'rtsp-port': { good: '554', value: 554, bad: ['65536', '-1', 'rtsp', 'off'] },
+  'rtsp-mtu': { good: '1200', value: 1200, bad: ['127', '65001', 'big'] },
+  'rtsp-push': {
+    good: 'rtsp://cam:pw@10.0.0.5:8554/garage',
+    value: 'rtsp://cam:pw@10.0.0.5:8554/garage',
+    bad: ['http://10.0.0.5/x', 'rtsp://', '10.0.0.5:8554/x'],
+  },
 };
 
 const cliOptions = OPTIONS.filter((o) => o.cli);
@@ -97,7 +104,7 @@ describe('parseCli', () => {
   it('has a test case for every flag', () => {
     expect(Object.keys(CASES).sort()).toEqual(
       cliOptions
-        .filter((o) => o.key !== 'logJson')
+        .filter((o) => typeof o.default !== 'boolean')
         .map((o) => o.flag)
         .sort(),
     );
@@ -129,6 +136,25 @@ describe('parseCli', () => {
     expect(run(['--config', configFile({ 'log-json': true })]).logJson).toBe(true);
     expect(errorOf([], { CAM_LOG_JSON: 'maybe' })).toBe(
       '--log-json must be true or false, got "maybe" (from CAM_LOG_JSON)',
+    );
+  });
+
+  it('serves RTSP on 8554 unless --rtsp-port is 0 or none', () => {
+    expect(run([]).rtspPort).toBe(8554);
+    expect(run(['--rtsp-port', '0']).rtspPort).toBeNull();
+    expect(run([], { CAM_RTSP_PORT: 'none' }).rtspPort).toBeNull();
+    expect(resolveConfig({ rtspPort: null }).rtspPort).toBeNull();
+    expect(resolveConfig({ rtspPort: 0 }).rtspPort).toBeNull();
+  });
+
+  it('--rtsp-basic-auth is a switch and needs --token', () => {
+    expect(run(['--rtsp-basic-auth', '--token', 's3cret-token']).rtspBasicAuth).toBe(true);
+    expect(run([]).rtspBasicAuth).toBe(false);
+    expect(errorOf(['--rtsp-basic-auth'])).toBe(
+      '--rtsp-basic-auth needs --token: without a token RTSP asks for no auth',
+    );
+    expect(errorOf([], { CAM_RTSP_BASIC_AUTH: 'maybe' })).toBe(
+      '--rtsp-basic-auth must be true or false, got "maybe" (from CAM_RTSP_BASIC_AUTH)',
     );
   });
 

@@ -9,6 +9,8 @@ import { CAMERA_DEFAULTS, CAMERA_LIMITS, parseSource, SOURCE_FORMS } from '@cam/
 import { shmLayout, shmNameProblem } from '@cam/shm';
 import { type ChannelRequest, ChannelSpecError, formatChannel, parseChannels } from './channels';
 import type { JoinSetting } from './join';
+import { parsePushUrl } from './rtsp/push';
+import { MAX_MTU, MIN_MTU } from './rtsp/rtp';
 
 export type ServerChoice = 'auto' | 'uws' | 'ws';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -64,6 +66,14 @@ export interface StreamerConfig {
   idleTimeoutS: number;
   /** Largest client→server message; anything bigger closes the connection (1009). */
   maxClientMessageBytes: number;
+  /** RTSP server port, or null when RTSP is off (`--rtsp-port 0` or `none`). */
+  rtspPort: number | null;
+  /** Largest RTP packet in bytes, header included; bigger NAL units go out as FU-A fragments. */
+  rtspMtu: number;
+  /** With a token: accept HTTP Basic (the token in the clear) besides Digest. */
+  rtspBasicAuth: boolean;
+  /** rtsp:// URL of a media server to publish channel 0 to, or null. */
+  rtspPush: string | null;
 }
 
 /** A bad option value; `message` is the one line the CLI prints. */
@@ -211,6 +221,17 @@ function parseOrigins(raw: Raw): string[] | undefined {
   return origins;
 }
 
+function parseRtspPort(raw: Raw): number | null | undefined {
+  const s = String(raw).trim();
+  if (s === 'none' || s === '0') return null;
+  return int(1, 65_535)(s);
+}
+
+function parseRtspPush(raw: Raw): string | undefined {
+  const s = String(raw).trim();
+  return parsePushUrl(s) === null ? undefined : s;
+}
+
 function parseBool(raw: Raw): boolean | undefined {
   if (raw === true || raw === 'true' || raw === '1' || raw === 'yes') return true;
   if (raw === false || raw === 'false' || raw === '0' || raw === 'no') return false;
@@ -349,7 +370,7 @@ export const OPTIONS = [
     key: 'maxClients',
     flag: 'max-clients',
     expect: 'an integer 1..10000',
-    help: 'WebSocket clients at once; more get HTTP 503',
+    help: 'clients at once, WebSocket and RTSP together; more get 503',
     default: 100,
     parse: int(1, 10_000),
   }),
@@ -447,6 +468,38 @@ export const OPTIONS = [
     parse: int(16, 65_536),
     cli: false,
   }),
+  option({
+    key: 'rtspPort',
+    flag: 'rtsp-port',
+    expect: 'an integer 1..65535, or 0 or none (RTSP off)',
+    help: 'RTSP server port: rtsp://<host>:PORT/ch0 and /live (channel 0); 0 or none = no RTSP server',
+    default: 8554, // contract 5
+    parse: parseRtspPort,
+  }),
+  option({
+    key: 'rtspMtu',
+    flag: 'rtsp-mtu',
+    expect: `an integer ${MIN_MTU}..${MAX_MTU} (bytes)`,
+    help: 'largest RTP packet, header included; bigger NAL units are split (FU-A)',
+    default: 1400,
+    parse: int(MIN_MTU, MAX_MTU),
+  }),
+  option({
+    key: 'rtspBasicAuth',
+    flag: 'rtsp-basic-auth',
+    expect: 'true or false',
+    help: 'with --token, RTSP clients may also send it as Basic auth (in the clear); default: Digest only',
+    default: false,
+    parse: parseBool,
+  }),
+  option({
+    key: 'rtspPush',
+    flag: 'rtsp-push',
+    expect: 'an rtsp://[user:password@]host[:port]/path URL',
+    help: 'publish channel 0 to this media server (ANNOUNCE/RECORD over TCP), reconnecting with backoff',
+    default: null,
+    parse: parseRtspPush,
+  }),
 ];
 
 /**
@@ -491,6 +544,9 @@ function setOption(
 
 /** `given`: the options set by the caller (not defaults), for the checks that depend on it. */
 function checkConsistency(config: StreamerConfig, given: ReadonlySet<string>): StreamerConfig {
+  if (config.rtspBasicAuth && config.token === null) {
+    throw new ConfigError('--rtsp-basic-auth needs --token: without a token RTSP asks for no auth');
+  }
   if (config.channels !== undefined) {
     const clash = (['width', 'height', 'fps'] as const).find((k) => given.has(k));
     if (clash) {
@@ -527,7 +583,7 @@ export function resolveConfig(partial: Partial<StreamerConfig> = {}): StreamerCo
     }
     if (value === null) {
       // null is how the API says "none" for the optional features.
-      if (o.default !== null && key !== 'shmName') {
+      if (o.default !== null && key !== 'shmName' && key !== 'rtspPort') {
         throw new ConfigError(`--${o.flag} must be ${expectOf(o)}, got null`);
       }
       config[key] = null;
@@ -605,7 +661,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
     help: { type: 'boolean' },
     version: { type: 'boolean' },
   };
-  for (const o of cliOptions) spec[o.flag] = { type: o.key === 'logJson' ? 'boolean' : 'string' };
+  for (const o of cliOptions) spec[o.flag] = { type: isSwitch(o) ? 'boolean' : 'string' };
   // `pnpm start -- --fps 15` hands the `--` through (npm drops it); it ends no options here.
   const args = argv[0] === '--' ? argv.slice(1) : argv;
   let values: Record<string, string | boolean | undefined>;
@@ -665,6 +721,11 @@ function cliParseMessage(err: Error & { code?: string }): string {
   }
 }
 
+/** A flag without a value (--log-json): its option is a boolean. */
+function isSwitch(o: (typeof OPTIONS)[number]): boolean {
+  return typeof o.default === 'boolean';
+}
+
 function shownDefault(value: unknown): string {
   if (value === null) return '(none)';
   if (Array.isArray(value)) return value.length ? value.join(',') : '(any)';
@@ -674,7 +735,7 @@ function shownDefault(value: unknown): string {
 /** The --help text: every flag with its env variable and default. */
 export function helpText(version: string): string {
   const rows = OPTIONS.filter((o) => o.cli).map((o) => {
-    const flag = o.key === 'logJson' ? `--${o.flag}` : `--${o.flag} <value>`;
+    const flag = isSwitch(o) ? `--${o.flag}` : `--${o.flag} <value>`;
     return [flag, o.env, o.shown ?? shownDefault(o.default), o.help];
   });
   rows.push(['--config <file>', 'CAM_CONFIG', '(none)', 'JSON file of flag names to values']);
@@ -688,7 +749,7 @@ export function helpText(version: string): string {
       .trimEnd(),
   );
   return [
-    `cam-streamer ${version}: live H.264 from a camera to WebSocket clients and shared memory`,
+    `cam-streamer ${version}: live H.264 from a camera to WebSocket and RTSP clients and shared memory`,
     '',
     'Usage: cam-streamer [flags]',
     'Precedence: flag > CAM_* environment variable > --config file > default.',

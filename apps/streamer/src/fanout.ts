@@ -13,7 +13,7 @@
 //   once per frame.
 import { type JoinPolicy, KeyframeRequests } from './join';
 import type { Logger } from './log';
-import type { ChannelMetrics, DisconnectReason, DropReason } from './metrics';
+import type { DisconnectReason, DropReason, FanoutMetrics } from './metrics';
 
 /**
  * One frame as the fan-out sends it, made once per frame: the same bytes to every client of a
@@ -76,7 +76,7 @@ export interface FanoutOptions {
   /** At most one keyframe request per this many ms, however many clients join. */
   keyframeIntervalMs: number;
   /** This channel's counters (each also counts in the all-channel totals). */
-  metrics: ChannelMetrics;
+  metrics: FanoutMetrics;
   log: Logger;
   /** Asks the camera for an IDR (for joiners waiting for one). */
   requestKeyframe: () => void;

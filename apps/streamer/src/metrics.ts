@@ -11,7 +11,8 @@ function labelText(labels: Labels): string {
   return pairs.length ? `{${pairs.join(',')}}` : '';
 }
 
-interface Metric {
+/** Anything /metrics renders. */
+export interface Metric {
   render(): string[];
 }
 
@@ -259,6 +260,7 @@ export class StreamerMetrics {
     'channel',
   );
   private readonly all: Metric[];
+  private readonly more: Metric[] = [];
 
   constructor(gauges: {
     clients: () => number;
@@ -343,7 +345,18 @@ export class StreamerMetrics {
     };
   }
 
+  /** Adds metrics of another part (RTSP) to what render() shows, after the streamer's own. */
+  register(...metrics: Metric[]): void {
+    this.more.push(...metrics);
+  }
+
   render(): string {
-    return `${this.all.flatMap((m) => m.render()).join('\n')}\n`;
+    return `${[...this.all, ...this.more].flatMap((m) => m.render()).join('\n')}\n`;
   }
 }
+
+/** What a Fanout counts: a WebSocket channel's counters, or another protocol's (RTSP). */
+export type FanoutMetrics = Pick<
+  ChannelMetrics,
+  'keyframeRequests' | 'drops' | 'messagesSent' | 'bytesSent' | 'disconnects'
+>;

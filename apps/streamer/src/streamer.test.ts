@@ -16,6 +16,7 @@ it("emits 'frame' for each camera frame before handling it, as clients then rece
       bitrateKbps: 500,
       host: '127.0.0.1',
       port: 0,
+      rtspPort: 0,
       shmName: null,
       server: 'ws',
     },

@@ -37,6 +37,7 @@ import { chooseJoin, type JoinPolicy } from './join';
 import { createLogger, type Logger } from './log';
 import { type ChannelMetrics, StreamerMetrics } from './metrics';
 import { route } from './routes';
+import { type Rtsp, startRtsp } from './rtsp';
 import type {
   Implementation,
   Request,
@@ -124,6 +125,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   private join: ReturnType<typeof chooseJoin> | null = null;
   private camera: Camera | null = null;
   private server: WebSocketServer | null = null;
+  private rtsp: Rtsp | null = null;
   private startedAt = 0;
   private lastFrameAt = 0;
   private stopping: Promise<void> | null = null;
@@ -163,6 +165,11 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   /** WebSocket clients of every channel. */
   get clients(): number {
     return this.peers.size;
+  }
+
+  /** The bound RTSP port, or null when the RTSP server is off (after start). */
+  get rtspPort(): number | null {
+    return this.rtsp?.port ?? null;
   }
 
   /** How mid-stream clients start, as chosen for this camera (after start). */
@@ -249,6 +256,24 @@ export class Streamer extends EventEmitter<StreamerEvents> {
         // GOP sent at join is room enough; the implementation dropping one is counted too.
         maxBackpressureBytes: 2 * config.clientBufferBytes + config.gopCacheBytes,
       });
+      this.rtsp = await startRtsp(config, {
+        // Every channel that carries H.264 (raw ones have nothing to packetize).
+        channels: this.runs.flatMap((run) =>
+          run.fanout
+            ? [
+                {
+                  id: run.spec.id,
+                  fps: () => run.stream?.fps ?? camera.info.fps,
+                  requestKeyframe: () => camera.requestKeyframe(run.spec.id),
+                },
+              ]
+            : [],
+        ),
+        join,
+        otherClients: () => this.clients,
+        metrics: this.metrics,
+        log,
+      });
     } catch (err) {
       await this.release();
       this.resolveDone({ ok: false, reason: `start failed: ${(err as Error).message}` });
@@ -269,6 +294,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       joinReason: this.join?.reason,
       server: this.server.implementation,
       listen: `${config.host}:${this.server.port}`,
+      ...(this.rtsp?.describe() ?? { rtsp: 'off' }),
       shm: config.shmName ?? 'none',
       shmGroup: config.shmGroup ?? 'none (mode 0600)',
       ...this.shmSize(),
@@ -301,6 +327,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     if (this.released) return;
     this.released = true;
     await this.server?.close();
+    await this.rtsp?.close();
     if (this.camera) {
       this.camera.removeAllListeners('frame');
       await this.camera.close();
@@ -425,7 +452,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    */
   private decide(req: Request): UpgradeDecision {
     if (this.stopping) return { accept: false, status: 503, reason: 'shutting down' };
-    const decision = decideUpgrade(req, this.config, this.clients);
+    const decision = decideUpgrade(req, this.config, this.clients + (this.rtsp?.clients ?? 0));
     if (!decision.accept) return decision;
     const asked = req.query.get('channel');
     if (asked === null) return decision;
@@ -488,6 +515,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     metrics.frameBytes.inc(message.length - CHANNEL_ID_BYTES);
     run.fanout.broadcast(message, frame.keyframe);
     this.metrics.fanoutTime.observe((performance.now() - t0) / 1000);
+    this.rtsp?.publish(run.spec.id, frame);
   }
 
   /**
@@ -586,6 +614,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       clients: this.clients,
       maxClients: this.config.maxClients,
       server: this.implementation,
+      rtspPort: this.rtspPort,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       shm: this.config.shmName,
       ...this.shmSize(),

@@ -44,10 +44,14 @@ interface Running {
 }
 
 async function startCli(args: string[], env: Record<string, string> = {}): Promise<Running> {
-  const proc = spawn('node', [CLI, '--log-json', '--host', '127.0.0.1', '--port', '0', ...args], {
-    env: cleanEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    'node',
+    [CLI, '--log-json', '--host', '127.0.0.1', '--port', '0', '--rtsp-port', 'none', ...args],
+    {
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   let pending = '';

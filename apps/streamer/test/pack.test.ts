@@ -245,7 +245,7 @@ interface Running {
 /** Starts the installed bin on the test camera and waits for its start log line. */
 async function start(file: string): Promise<Running> {
   const args = ['--source', 'test', '--width', '160', '--height', '120', '--host', '127.0.0.1'];
-  args.push('--port', '0', '--shm-name', shmName, '--log-json');
+  args.push('--port', '0', '--rtsp-port', 'none', '--shm-name', shmName, '--log-json');
   const proc = spawn(file, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
   let output = '';

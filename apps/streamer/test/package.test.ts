@@ -12,7 +12,7 @@ const root = join(import.meta.dirname, '..');
 const program = (load: string) => `
 ${load}
 (async () => {
-  const streamer = createStreamer({ source: 'test', width: 160, height: 120, host: '127.0.0.1', port: 0, shmName: 'none', logLevel: 'error' });
+  const streamer = createStreamer({ source: 'test', width: 160, height: 120, host: '127.0.0.1', port: 0, rtspPort: 0, shmName: 'none', logLevel: 'error' });
   await streamer.start();
   console.log(JSON.stringify({ implementation: streamer.implementation, port: streamer.port > 0 }));
   await streamer.stop();

@@ -26,6 +26,7 @@ async function start(impl: 'uws' | 'ws', config: Partial<StreamerConfig> = {}) {
       gop: 30,
       host: '127.0.0.1',
       port: 0,
+      rtspPort: 0,
       shmName: null,
       server: impl,
       ...config,

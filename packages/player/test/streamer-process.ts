@@ -33,6 +33,7 @@ export async function startStreamerProcess(
   const args = [
     ...['--source', 'test', ...size, '--gop', '30'],
     ...['--host', '127.0.0.1', '--port', String(port || (await freePort())), '--shm-name', 'none'],
+    ...['--rtsp-port', 'none'],
     '--log-json',
     ...extraArgs,
   ];
