@@ -472,7 +472,7 @@ export const OPTIONS = [
     key: 'rtspPort',
     flag: 'rtsp-port',
     expect: 'an integer 1..65535, or 0 or none (RTSP off)',
-    help: 'RTSP server port: rtsp://<host>:PORT/ch0 and /live (channel 0); 0 or none = no RTSP server',
+    help: 'RTSP server port: rtsp://<host>:PORT/chN (each H.264 channel), /live = channel 0; 0 or none = no RTSP server',
     default: 8554, // contract 5
     parse: parseRtspPort,
   }),

@@ -31,6 +31,7 @@ async function start(impl: 'uws' | 'ws', config: Partial<StreamerConfig>) {
       source: 'test',
       host: '127.0.0.1',
       port: 0,
+      rtspPort: 0,
       shmName: null,
       server: impl,
       bitrateKbps: 600,

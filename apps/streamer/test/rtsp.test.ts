@@ -40,9 +40,8 @@ async function start(config: Partial<StreamerConfig> = {}): Promise<Started> {
       const streamer = await startStreamer(
         {
           source: 'test',
-          width: 320,
-          height: 240,
-          fps: 30,
+          // --channels gives each channel's size and rate itself.
+          ...(config.channels === undefined ? { width: 320, height: 240, fps: 30 } : {}),
           bitrateKbps: 500,
           gop: 30,
           host: '127.0.0.1',
@@ -147,7 +146,34 @@ describe('RTSP server with real clients', () => {
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
-  it('ffprobe reads the SDP: H.264 at the camera size, and the RTCP sender reports', async () => {
+  it('serves each H.264 channel at /chN (channel 0 also at /live); a raw channel is no RTSP path', async () => {
+    const s = await start({ channels: '320x240@30,160x120@15,160x160@15:rgb' as never });
+    const probe = (path: string) =>
+      run('ffprobe', [
+        ...['-v', 'error', '-rtsp_transport', 'tcp', '-show_entries', 'stream=width,height'],
+        ...['-of', 'csv=p=0', s.url(path)],
+      ]);
+    const [ch0, live, ch1, ch2] = await Promise.all([
+      probe('/ch0'),
+      probe('/live'),
+      probe('/ch1'),
+      probe('/ch2'),
+    ]);
+    expect([ch0.stdout.trim(), live.stdout.trim(), ch1.stdout.trim()]).toEqual([
+      '320,240',
+      '320,240',
+      '160,120',
+    ]);
+    expect(ch2.code).not.toBe(0);
+    expect(ch2.stderr).toMatch(/404 Not Found/);
+    expect(
+      s.logs.some((l) => l.includes('rtsp="127.0.0.1:') && l.includes('(/ch0, /ch1, /live)')),
+    ).toBe(true);
+    const ff = await ffmpegPull(s.url('/ch1'), 'udp', 30);
+    expect({ code: ff.code, stderr: ff.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('ffprobe reads the SDP: H.264 at the camera size and profile', async () => {
     const s = await start();
     const r = await run('ffprobe', [
       ...['-v', 'error', '-rtsp_transport', 'tcp', '-show_entries'],
@@ -276,7 +302,9 @@ describe('RTSP server with real clients', () => {
   it('gives WebSocket and RTSP clients (TCP and UDP) at once every frame', async () => {
     const s = await start();
     const frames: FrameEvent[] = [];
-    s.streamer.on('frame', (f) => frames.push(f));
+    s.streamer.on('frame', (f) => {
+      if (f.channel === 0) frames.push(f);
+    });
     const ws = await openClient(`ws://127.0.0.1:${s.streamer.port}/`);
     const [tcp, udp] = await Promise.all([
       ffprobePts(s.url('/ch0'), 'tcp', 90),

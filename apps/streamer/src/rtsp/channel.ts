@@ -4,7 +4,7 @@
 // the next keyframe with a bounded queue and is cut when it stays stalled.
 import { performance } from 'node:perf_hooks';
 import { findParameterSets, parseSps } from '@cam/protocol';
-import { Fanout, type FanoutOptions } from '../fanout';
+import { Fanout, type FanoutOptions, type Peer } from '../fanout';
 import type { Logger } from '../log';
 import type { RtspMetrics } from './metrics';
 import { RtpStream } from './rtp';
@@ -53,6 +53,13 @@ export class RtspChannel {
   sdp(address: string): string | null {
     if (!this.params) return null;
     return buildSdp({ ...this.params, fps: this.options.fps(), address, version: this.version });
+  }
+
+  /** Starts a client (PLAY, or a push connection) at the channel's next decodable frame. */
+  addClient(peer: Peer): void {
+    // 'v1.1': the fan-out hands each frame buffer over whole (its v1.0 framing would send the
+    // WebSocket message without its first byte, the channel id, which RTP buffers do not have).
+    this.fanout.add(peer, 'v1.1');
   }
 
   /** Packetizes one access unit once and hands the packets to every client of the channel. */

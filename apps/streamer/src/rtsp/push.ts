@@ -152,7 +152,7 @@ export class RtspPush {
         this.failures = 0;
         this.metrics.pushConnects.inc();
         this.peer = this.makePeer(socket, interleaved);
-        this.channel.fanout.add(this.peer);
+        this.channel.addClient(this.peer);
         this.log.info('rtsp push publishing', { url: redacted(this.url) });
       }
     };

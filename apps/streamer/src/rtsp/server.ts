@@ -487,7 +487,7 @@ export class RtspServer {
     if (session.peer) return; // already playing: PLAY again only refreshes
     session.peer = this.peer(conn, session.transport);
     // After the reply: with the cached-GOP policy the fanout writes frames at once.
-    session.channel.fanout.add(session.peer);
+    session.channel.addClient(session.peer);
     this.options.log.info('rtsp play', {
       address: conn.name,
       channel: session.channel.id,
