@@ -41,7 +41,19 @@ async function measure(channels, round) {
   const shmName = `/cam-bench-ch-${process.pid}-${round}`;
   const child = spawn(
     process.execPath,
-    [cli, '--source', 'test', '--channels', channels, '--port', '0', '--host', '127.0.0.1'],
+    [
+      cli,
+      '--source',
+      'test',
+      '--channels',
+      channels,
+      '--port',
+      '0',
+      '--rtsp-port',
+      'none',
+      '--host',
+      '127.0.0.1',
+    ],
     {
       env: { ...process.env, CAM_SHM_NAME: shmName, CAM_SERVER: 'ws', CAM_LOG_JSON: 'true' },
       stdio: ['ignore', 'pipe', 'inherit'],
