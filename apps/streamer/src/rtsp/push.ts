@@ -6,7 +6,7 @@
 // one log line per attempt. As a client of the channel it gets the same policies as a viewer:
 // it starts at an IDR and a server that stops reading is skipped to keyframes, then cut.
 import { connect, type Socket } from 'node:net';
-import type { Peer } from '../fanout';
+import { type Peer, Sent } from '../fanout';
 import type { Logger } from '../log';
 import { authorize } from './auth';
 import type { RtspChannel } from './channel';
@@ -197,10 +197,11 @@ export class RtspPush {
   private makePeer(socket: Socket, channel: number): Peer {
     return {
       address: redacted(this.url),
-      send: (frame) => {
-        if (socket.destroyed) return false;
+      // Added whole ('v1.1', see RtspChannel.addClient): message.v11 is the frame buffer.
+      send: ({ v11: frame }) => {
+        if (socket.destroyed) return Sent.Dropped;
         socket.write(channel === 0 ? frame : withChannels(frame, channel));
-        return true;
+        return socket.writableLength > 0 ? Sent.Queued : Sent.Written;
       },
       bufferedAmount: () => socket.writableLength,
       close: () => socket.end(),

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
-import type { Peer } from '../fanout';
+import { type Peer, Sent } from '../fanout';
 import type { Logger } from '../log';
 import { plainAddress } from '../server';
 import { RtspAuth } from './auth';
@@ -518,10 +518,11 @@ export class RtspServer {
       const { channel } = transport;
       return {
         address: conn.name,
-        send: (frame) => {
-          if (conn.socket.destroyed) return false;
+        // Added whole ('v1.1', see RtspChannel.addClient): message.v11 is the frame buffer.
+        send: ({ v11: frame }) => {
+          if (conn.socket.destroyed) return Sent.Dropped;
           conn.socket.write(channel === 0 ? frame : this.onChannel(frame, channel));
-          return true;
+          return conn.socket.writableLength > 0 ? Sent.Queued : Sent.Written;
         },
         bufferedAmount: () => conn.socket.writableLength,
         close,
@@ -531,7 +532,7 @@ export class RtspServer {
     const { rtp, rtcp } = this.udp;
     return {
       address: conn.name,
-      send: (frame) => {
+      send: ({ v11: frame }) => {
         for (const { channel, packet } of records(frame)) {
           const socket = channel === RTCP_CHANNEL ? rtcp : rtp;
           socket.send(
@@ -540,7 +541,7 @@ export class RtspServer {
             transport.address,
           );
         }
-        return true;
+        return rtp.getSendQueueSize() + rtcp.getSendQueueSize() > 0 ? Sent.Queued : Sent.Written;
       },
       bufferedAmount: () => rtp.getSendQueueSize() + rtcp.getSendQueueSize(),
       close,
