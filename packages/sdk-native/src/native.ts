@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CameraError } from './errors.js';
-import type { EncoderSettings, NativeStats, StreamFormat } from './types.js';
+import type { EncoderSettings, FrameCallback, NativeStats, StreamFormat } from './types.js';
 
 /** The addon's surface (native/camera/addon.cpp). */
 export interface NativeCameraHandle {
@@ -58,13 +58,7 @@ export interface NativeAddon {
   NativeCamera: new (
     kind: 'test' | 'v4l2' | 'sophgo',
     params: NativeParams,
-    onFrame: (
-      data: Buffer,
-      timestampMs: number,
-      keyframe: boolean,
-      sequence: number,
-      stream: number,
-    ) => void,
+    onFrame: FrameCallback,
     onEnd: (error?: Error) => void,
   ) => NativeCameraHandle;
   encoderVersion(): string;

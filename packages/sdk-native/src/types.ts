@@ -107,13 +107,13 @@ export interface Producer {
   close(): void;
 }
 
-export type StartProducer = (
-  onFrame: (
-    data: Buffer,
-    timestampMs: number,
-    keyframe: boolean,
-    sequence: number,
-    stream: number,
-  ) => void,
-  onEnd: (error?: Error) => void,
-) => Producer;
+/** How a backend hands on one access unit (or raw picture) of stream `stream`. */
+export type FrameCallback = (
+  data: Buffer,
+  timestampMs: number,
+  keyframe: boolean,
+  sequence: number,
+  stream: number,
+) => void;
+
+export type StartProducer = (onFrame: FrameCallback, onEnd: (error?: Error) => void) => Producer;
