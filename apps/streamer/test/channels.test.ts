@@ -178,16 +178,24 @@ describe.each(IMPLEMENTATIONS)('channels on %s', (impl) => {
     }
     // Channel 1 takes every capture of the 30 fps source, channel 2 every other one: capture n
     // is channel 0's frame n, and for even n also channel 2's frame n / 2, at the same time.
-    const of = (id: number) => s.events.filter((e) => e.channel === id);
+    // The camera is still running: the capture being handed on when this reads the events may
+    // have reached channel 0 and not yet the others (each capture goes out channel by channel),
+    // so a later channel may lack that last capture, never any other.
+    const events = [...s.events];
+    const of = (id: number) => events.filter((e) => e.channel === id);
     const ch0 = new Map(of(0).map((e) => [e.timestampMs, e.sequence]));
-    expect(of(1).map((e) => e.sequence)).toEqual(of(0).map((e) => e.sequence));
+    const seq0 = of(0).map((e) => e.sequence);
+    const seq1 = of(1).map((e) => e.sequence);
+    expect(seq0.length - seq1.length).toBeGreaterThanOrEqual(0);
+    expect(seq0.length - seq1.length).toBeLessThanOrEqual(1);
+    expect(seq1).toEqual(seq0.slice(0, seq1.length));
     expect(of(2).length).toBeGreaterThan(5);
     for (const e of of(2)) expect(ch0.get(e.timestampMs)).toBe(2 * e.sequence);
-    expect(
-      of(0)
-        .filter((e) => e.sequence % 2 === 0)
-        .map((e) => e.sequence / 2),
-    ).toEqual(of(2).map((e) => e.sequence));
+    const even0 = seq0.filter((n) => n % 2 === 0).map((n) => n / 2);
+    const seq2 = of(2).map((e) => e.sequence);
+    expect(even0.length - seq2.length).toBeGreaterThanOrEqual(0);
+    expect(even0.length - seq2.length).toBeLessThanOrEqual(1);
+    expect(seq2).toEqual(even0.slice(0, seq2.length));
   });
 
   it('gives a v1.0 client channel 0 unframed and a v1.1 client the same bytes after the id byte', async () => {
