@@ -534,7 +534,8 @@ function setOption(
     value = o.parse(raw);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(`${err.message}${from}`);
-    throw err;
+    // A check that needs a package loaded on demand (@cam/shm's addon) may fail to load it.
+    throw new ConfigError(`--${o.flag}: cannot check it: ${(err as Error).message}${from}`);
   }
   if (value === undefined) {
     throw new ConfigError(`--${o.flag} must be ${expectOf(o)}, got ${describe(raw)}${from}`);
