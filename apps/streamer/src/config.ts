@@ -9,11 +9,11 @@ import { CAMERA_DEFAULTS, CAMERA_LIMITS, parseSource, SOURCE_FORMS } from '@cam/
 import { shmLayout, shmNameProblem } from '@cam/shm';
 import { type ChannelRequest, ChannelSpecError, formatChannel, parseChannels } from './channels';
 import type { JoinSetting } from './join';
+import type { LogLevel } from './log';
 import { parsePushUrl } from './rtsp/push';
 import { MAX_MTU, MIN_MTU } from './rtsp/rtp';
 
 export type ServerChoice = 'auto' | 'uws' | 'ws';
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface StreamerConfig {
   /** Camera source: 'auto' | 'test' | 'file:PATH' | 'v4l2:/dev/videoN' | 'sophgo'. */

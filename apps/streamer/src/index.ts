@@ -3,14 +3,13 @@ export {
   ConfigError,
   DEFAULT_CONFIG,
   helpText,
-  type LogLevel,
   OPTIONS,
   parseCli,
   resolveConfig,
   type ServerChoice,
   type StreamerConfig,
 } from './config';
-export { createLogger, type LogFields, type Logger } from './log';
+export { createLogger, type LogFields, type Logger, type LogLevel } from './log';
 export type { Implementation } from './server';
 export {
   createStreamer,

@@ -1,6 +1,6 @@
 // One line per event that matters, as text or JSON. Fields are key=value pairs so a plain log
 // stays greppable; JSON lines carry the same keys.
-import type { LogLevel } from './config';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
