@@ -17,6 +17,7 @@
  * its start code as the vendor encoder does (SPS, PPS, SEI, slice), the SEI pack with a non-zero
  * u32Offset. STANDIN_SENSOR names the sensor that answers its probe (default ov5647; `none`). */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -102,34 +103,50 @@ cvi_s32 standin_reject(const char *call, const char *why) {
   return REJECTED;
 }
 
-int standin_live(const char *kind, int id) {
+/* The ISP's run thread creates and destroys "isp-run" while the main thread sets up the rest:
+ * the table of live resources is shared, so every look and change holds this lock. */
+static pthread_mutex_t live_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static int live_locked(const char *kind, int id) {
   for (int i = 0; i < live_count; i++) {
     if (live[i].id == id && strcmp(live[i].kind, kind) == 0) return 1;
   }
   return 0;
 }
 
+int standin_live(const char *kind, int id) {
+  pthread_mutex_lock(&live_mutex);
+  int found = live_locked(kind, id);
+  pthread_mutex_unlock(&live_mutex);
+  return found;
+}
+
 int standin_create(const char *kind, int id) {
-  if (standin_live(kind, id) || live_count == MAX_RES) {
-    standin_log("REJECT %s:%d created twice", kind, id);
-    return 0;
+  pthread_mutex_lock(&live_mutex);
+  int ok = !live_locked(kind, id) && live_count < MAX_RES;
+  if (ok) {
+    snprintf(live[live_count].kind, sizeof live[live_count].kind, "%s", kind);
+    live[live_count++].id = id;
   }
-  snprintf(live[live_count].kind, sizeof live[live_count].kind, "%s", kind);
-  live[live_count++].id = id;
-  standin_log("+%s:%d", kind, id);
-  return 1;
+  pthread_mutex_unlock(&live_mutex);
+  if (ok) standin_log("+%s:%d", kind, id);
+  else standin_log("REJECT %s:%d created twice", kind, id);
+  return ok;
 }
 
 int standin_destroy(const char *kind, int id) {
-  for (int i = 0; i < live_count; i++) {
+  pthread_mutex_lock(&live_mutex);
+  int found = 0;
+  for (int i = 0; i < live_count && !found; i++) {
     if (live[i].id == id && strcmp(live[i].kind, kind) == 0) {
       live[i] = live[--live_count];
-      standin_log("-%s:%d", kind, id);
-      return 1;
+      found = 1;
     }
   }
-  standin_log("REJECT %s:%d destroyed but not created", kind, id);
-  return 0;
+  pthread_mutex_unlock(&live_mutex);
+  if (found) standin_log("-%s:%d", kind, id);
+  else standin_log("REJECT %s:%d destroyed but not created", kind, id);
+  return found;
 }
 
 /* Every call: injected failure first, then the checks, then the effect. */
