@@ -4,7 +4,8 @@
 // it again so the workspace build keeps using the repo's sources.
 //   node ../../tools/pack-native.mjs copy shm include     (prepack, run in the package directory)
 //   node ../../tools/pack-native.mjs clean                (postpack)
-// The riscv64 self-test programs are not part of the addon and stay out of the tarball.
+// The self-test programs and the fuzzer (native/shm/fuzz) are not part of the addon and stay out
+// of the tarball.
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -23,7 +24,7 @@ if (command === 'clean') {
     }
     cpSync(from, join(packageNative, dir), {
       recursive: true,
-      filter: (src) => !basename(src).includes('selftest'),
+      filter: (src) => !basename(src).includes('selftest') && basename(src) !== 'fuzz',
     });
   }
 } else {

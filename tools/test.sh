@@ -33,6 +33,10 @@ if [ "$#" = 0 ]; then
   check deploy bash deploy/test.sh
   check pack-lint bash tools/pack-lint.sh
   check prebuilds bash tools/prebuild-all.sh
+  # libFuzzer over cam_shm.h's reader with hostile segments that change between calls, 20 s.
+  check fuzz-shm bash native/shm/fuzz/fuzz.sh 20
+  # The native self-tests built with ASan + UBSan (the C example runs sanitized in its tests).
+  check sanitizers bash tools/check-sanitizers.sh
   # The loaders prefer a prebuild to build/Release: remove them so a later local native change
   # is not shadowed by the prebuild this check left behind.
   rm -rf packages/*/prebuilds

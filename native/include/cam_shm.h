@@ -602,17 +602,20 @@ static inline int cam_shm_read_stream_info(cam_shm_reader *r, cam_shm_stream_inf
   return CAM_SHM_AGAIN;
 }
 
-/* Bytes one raw picture of `info` takes (0 for encoded rings or an unknown format): a reader
- * checks a frame's length against it before indexing pixels by row and stride. */
+/* Bytes one raw picture of `info` takes (0 for encoded rings, an unknown format, or a picture
+ * whose one plane alone is past what a frame's 32-bit length can hold): a reader checks a frame's length against it before
+ * indexing pixels by row and stride. rows × stride of two 32-bit values fits in 64 bits; it is
+ * bounded before the × 3 so a hostile header cannot wrap the result to a size a frame claims. */
 static inline uint64_t cam_shm_raw_frame_bytes(const cam_shm_stream_info *info) {
-  uint64_t rows = info->height, stride = info->stride;
+  uint64_t rows = info->height, stride = info->stride, plane = rows * stride;
+  if (plane > UINT32_MAX) return 0;
   switch (info->pixel_format) {
     case CAM_SHM_PIXFMT_RGB24:
-      return stride >= 3ull * info->width ? rows * stride : 0;
+      return stride >= 3ull * info->width ? plane : 0;
     case CAM_SHM_PIXFMT_NV12:
-      return stride >= info->width && rows % 2 == 0 ? rows * stride * 3 / 2 : 0;
+      return stride >= info->width && rows % 2 == 0 ? plane * 3 / 2 : 0;
     case CAM_SHM_PIXFMT_RGB_PLANAR:
-      return stride >= info->width ? 3 * rows * stride : 0;
+      return stride >= info->width ? 3 * plane : 0;
     default:
       return 0;
   }

@@ -190,6 +190,17 @@ int main(void) {
   check("stream_info_width", info.width, 1920);
   check("stream_info_codec", strcmp(info.codec, "avc1.640028"), 0);
   check("stream_info_sps", info.sps_len == sizeof sps && memcmp(info.sps, sps, sizeof sps) == 0, 1);
+  /* A picture size past what a frame's 32-bit length can hold is no picture (0): computed in
+   * 64 bits, 3 x height x stride of a hostile header wraps to a size a frame may claim. */
+  cam_shm_stream_info raw = {.width = 16, .height = 0xAAAAAAABu, .stride = 0xC0000000u,
+                             .pixel_format = CAM_SHM_PIXFMT_RGB_PLANAR};
+  check("raw_bytes_no_wrap", (long long)cam_shm_raw_frame_bytes(&raw), 0);
+  raw.pixel_format = CAM_SHM_PIXFMT_NV12;
+  raw.height = 0xFFFFFFFEu;
+  raw.stride = 0xFFFFFFFFu;
+  check("raw_bytes_no_wrap_nv12", (long long)cam_shm_raw_frame_bytes(&raw), 0);
+  raw = (cam_shm_stream_info){.width = 640, .height = 480, .stride = 640, .pixel_format = CAM_SHM_PIXFMT_NV12};
+  check("raw_bytes_nv12", (long long)cam_shm_raw_frame_bytes(&raw), 640 * 480 * 3 / 2);
   cam_shm_writer_close(&w);
   check("closed_seen", cam_shm_writer_closed(&r), 1);
   cam_shm_reader_close(&r);

@@ -75,12 +75,22 @@ static int write_picture(const char *path, const cam_shm_stream_info *s, const u
 /* -p: the next picture of a raw ring into a PPM/PGM. */
 static int save_picture(cam_shm_reader *r, const char *path) {
   cam_shm_stream_info s;
-  if (cam_shm_read_stream_info(r, &s) != CAM_SHM_OK || cam_shm_raw_frame_bytes(&s) == 0) {
+  if (cam_shm_read_stream_info(r, &s) != CAM_SHM_OK) {
+    fprintf(stderr, "video_consumer: %s: no stream info (the writer keeps changing it, or the segment shrank)\n",
+            r->name);
+    return 1;
+  }
+  if (s.pixel_format == CAM_SHM_PIXFMT_ENCODED) {
     fprintf(stderr, "video_consumer: %s is not a raw-picture ring (codec %s): -p needs a channel like 640x640@15:rgb\n",
             r->name, s.codec[0] ? s.codec : "-");
     return 1;
   }
   uint64_t need = cam_shm_raw_frame_bytes(&s);
+  if (need == 0) {
+    fprintf(stderr, "video_consumer: %s: format %u, %ux%u with stride %u is no picture a frame can hold (broken header)\n",
+            r->name, s.pixel_format, s.width, s.height, s.stride);
+    return 1;
+  }
   uint8_t *copy = malloc(need);
   if (!copy) return 1;
   for (int tries = 0; tries < 100; tries++) { /* about 10 s */

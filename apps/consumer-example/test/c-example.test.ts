@@ -3,9 +3,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ringBytesFor, ShmWriter } from '@cam/shm';
+import { ringBytesFor, ShmWriter, shmLayout } from '@cam/shm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeH264, segmentsOfThisTest } from '../../../packages/shm/test/helpers';
+import { encodeH264, poke, segmentsOfThisTest } from '../../../packages/shm/test/helpers';
 
 // Unique names; their segments are removed after each test, even a failed one.
 const segmentName = segmentsOfThisTest();
@@ -52,9 +52,10 @@ function watch(child: ReturnType<typeof spawn>) {
 }
 
 describe('C example consumer', () => {
-  const binary = join(out, 'video_consumer');
-  // The same program with AddressSanitizer + UBSan: a heap overflow fails the test, not luck.
-  const checked = join(out, 'asan', 'video_consumer');
+  // Every case runs the program built with AddressSanitizer + UBSan (no recovery): a heap
+  // overflow or undefined behaviour fails the test (a report on stderr, exit status non-zero),
+  // not luck. The plain build is checked to compile as users build it.
+  const binary = join(out, 'asan', 'video_consumer');
   const asanFlags =
     'CFLAGS=-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -std=gnu11';
 
@@ -67,7 +68,7 @@ describe('C example consumer', () => {
   it('follows a restarted writer with bigger slots (its copy buffer grows with them)', async () => {
     const name = segmentName();
     const first = ShmWriter.create(name, { totalBytes: 64 << 10, slots: 8 });
-    const child = spawn(checked, ['-n', '2', '-s', 'oldest', name], { timeout: 20_000 });
+    const child = spawn(binary, ['-n', '2', '-s', 'oldest', name], { timeout: 20_000 });
     const out = watch(child);
     let stderr = '';
     child.stderr.on('data', (d) => {
@@ -268,6 +269,33 @@ describe('C example consumer', () => {
     const header = Buffer.from('P6\n40 30\n255\n');
     expect(ppm.subarray(0, header.length)).toEqual(header);
     expect(Buffer.compare(ppm.subarray(header.length), Buffer.from(picture))).toBe(0);
+  });
+
+  it('-p refuses a raw ring whose 3 × height × stride wraps past 2^64 (no read past the picture)', async () => {
+    const name = segmentName();
+    const writer = ShmWriter.create(name, { totalBytes: ringBytesFor(4, 1200), slots: 4 });
+    writer.setStreamInfo({
+      codec: 'rgbp',
+      width: 40,
+      height: 10,
+      fps: 15,
+      pixelFormat: 'rgbPlanar',
+      stride: 40,
+    });
+    // A hostile writer's header: 3 × 1684887088 × 3649452082 = 2^64 + 32, so a size computed in
+    // 64 bits claims a 32-byte picture whose rows lie gigabytes past it.
+    const header = shmLayout().header as Record<string, number>;
+    poke(name, header.height as number, 1684887088, 4);
+    poke(name, header.stride as number, 3649452082, 4);
+    const done = run(binary, ['-p', join(out, 'wrap.ppm'), name]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    writer.publish(new Uint8Array(32), Date.now(), true);
+    const { code, stderr } = await done;
+    writer.close();
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `video_consumer: ${name}: format 3, 40x1684887088 with stride 3649452082 is no picture a frame can hold (broken header)\n`,
+    );
   });
 
   it('-p refuses an H.264 ring in one line', async () => {

@@ -1,7 +1,7 @@
 // Test helpers: unique segment names, child processes that speak JSON lines, real H.264 from
 // ffmpeg. Used by this package's tests and by apps/consumer-example's.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -31,6 +31,16 @@ export function segmentsOfThisTest(): () => string {
     names.push(n);
     return n;
   };
+}
+
+/** Writes `value` at `offset` of a segment's file, as a hostile writer of the same user can. */
+export function poke(name: string, offset: number, value: number | bigint, bytes: 4 | 8): void {
+  const b = Buffer.alloc(bytes);
+  if (bytes === 4) b.writeUInt32LE(Number(value));
+  else b.writeBigUInt64LE(BigInt(value));
+  const fd = openSync(`/dev/shm${name}`, 'r+');
+  writeSync(fd, b, 0, bytes, offset);
+  closeSync(fd);
 }
 
 export type Line = { event: string } & Record<string, unknown>;

@@ -2,12 +2,12 @@
 // slot or truncates the file after readers opened it, a header whose sizes wrap past 2^64, and a
 // FIFO planted at the name. Every case is an error or a counted loss, never a crash or a hang.
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, truncateSync, writeSync } from 'node:fs';
+import { truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addon } from '../src/addon';
 import { ShmError, ShmReader, ShmWriter, shmLayout } from '../src/index';
-import { segmentsOfThisTest } from './helpers';
+import { poke, segmentsOfThisTest } from './helpers';
 
 const name = segmentsOfThisTest();
 const small = { totalBytes: 1 << 18, slots: 8 };
@@ -16,16 +16,6 @@ const frame = (seq: number) => {
   au.set([0, 0, 0, 1, 0x41]);
   return au;
 };
-
-/** Writes `value` at `offset` of the segment file, as a hostile writer of the same user can. */
-function poke(n: string, offset: number, value: number | bigint, bytes: 4 | 8): void {
-  const b = Buffer.alloc(bytes);
-  if (bytes === 4) b.writeUInt32LE(Number(value));
-  else b.writeBigUInt64LE(BigInt(value));
-  const fd = openSync(`/dev/shm${n}`, 'r+');
-  writeSync(fd, b, 0, bytes, offset);
-  closeSync(fd);
-}
 
 const H = () => shmLayout().header as Record<string, number>;
 
