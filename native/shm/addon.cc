@@ -1,6 +1,7 @@
 // Node binding of the shm ring: a thin layer over cam_shm.h (reader) and cam_shm_writer.c.
-// TypeScript (packages/shm/src) validates arguments and decides what to do; this file only maps
-// memory, runs the seqlock protocol, and waits on the futex.
+// TypeScript (packages/shm/src) validates arguments and decides what to do; this file only
+// converts arguments and results, hands the reader's mapping to JavaScript as an ArrayBuffer,
+// and waits on the futex on a thread. The layout and the seqlock protocol are cam_shm.h's.
 #include <napi.h>
 
 #include <chrono>
@@ -139,10 +140,11 @@ class Writer : public Napi::ObjectWrap<Writer> {
 // ------------------------------------------------------------------------------------ reader
 
 // The mapping outlives the Reader object while JavaScript still holds frame views into it: the
-// external ArrayBuffer owns one reference and unmaps on garbage collection. V8 counts an
-// external ArrayBuffer's length as external memory itself (process.memoryUsage().external grows
-// by the ring size; packages/shm/test/hostile.test.ts checks it), so old mappings of a reader
-// that resyncs often press the GC like any other buffer: no AdjustExternalMemory on top.
+// Reader, its waiter thread and the external ArrayBuffer each hold a reference, and the last one
+// to go (usually the ArrayBuffer, on garbage collection) unmaps. V8 counts an external
+// ArrayBuffer's length as external memory itself (process.memoryUsage().external grows by the
+// ring size, once; packages/shm/test/hostile.test.ts checks it), so old mappings of a reader
+// that resyncs often press the GC like any other buffer: no napi_adjust_external_memory on top.
 struct Mapping {
   cam_shm_reader r{};
   ~Mapping() { cam_shm_reader_close(&r); }
@@ -236,9 +238,11 @@ class Reader : public Napi::ObjectWrap<Reader> {
     return Napi::Number::New(info.Env(), cam_shm_notify(&r()));
   }
 
-  // wait(seenNotify, timeoutMs) -> Promise<void>, settled on a notify change, timeout or close.
-  // One waiter thread per reader blocks in FUTEX_WAIT and hands the result to JavaScript through
-  // a thread-safe function; nothing else calls into JavaScript.
+  // wait(seenNotify, timeoutMs) -> Promise<void>, settled on a notify change, a spurious wake-up,
+  // the timeout or close; settled at once when another wait is still pending or the reader is
+  // closed (the caller re-checks either way). One waiter thread per reader, started by the first
+  // wait, blocks in FUTEX_WAIT and hands the result to JavaScript through a thread-safe
+  // function; nothing else calls into JavaScript.
   Napi::Value Wait(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     auto deferred = Napi::Promise::Deferred::New(env);
@@ -282,7 +286,8 @@ class Reader : public Napi::ObjectWrap<Reader> {
         pending_ = nullptr;
         running_ = false;
       }
-      // The queue is unbounded but holds at most one call: one wait is pending at a time.
+      // The queue is unbounded but holds at most one call per wait() not yet settled, and
+      // ShmReader keeps one wait pending at a time.
       tsfn_.BlockingCall(job, [](Napi::Env env, Napi::Function, WaitResult *res) {
         res->tsfn.Unref(env);
         res->deferred.Resolve(env.Undefined());
@@ -338,7 +343,10 @@ class Reader : public Napi::ObjectWrap<Reader> {
     return o;
   }
 
-  // streamInfo() -> { codec, width, height, fpsMilli, sps, pps, psFrameSeq } (copies) or null
+  // streamInfo() -> { codec, width, height, fpsMilli, sps, pps, psFrameSeq, pixelFormat, stride,
+  // rawFrameBytes } (sps and pps are copies), or null when no consistent copy could be read (the
+  // writer kept changing it, or its lengths are out of range); throws TRUNCATED when the file
+  // shrank
   Napi::Value StreamInfo(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     cam_shm_stream_info s;
