@@ -10,6 +10,7 @@
 #include "cam_annexb.h"
 #include "cam_image.h"
 #include "cam_source.h"
+#include "cam_v4l2_limits.h"
 
 namespace {
 
@@ -89,6 +90,34 @@ void checkStop() {
   expect(woke && stop.requested(), "stop wakes a waiter at once");
 }
 
+// What a V4L2 driver reports is bounded before it sizes or indexes anything (no device here:
+// the checks are pure functions, fed hostile values).
+void checkV4l2Limits() {
+  uint32_t stride = 1;
+  expect(!cam_v4l2_check_format(1, 640, 480, 0, 0, &stride) && stride == 1280, "YUYV without padding");
+  expect(!cam_v4l2_check_format(1, 640, 480, 1344, 1344 * 480, &stride) && stride == 1344, "padded rows");
+  expect(!cam_v4l2_check_format(0, 1920, 1080, 0, 1 << 20, &stride) && stride == 0, "H.264 has no rows");
+  expect(cam_v4l2_check_format(1, 0, 480, 0, 0, &stride) != nullptr, "zero width refused");
+  expect(cam_v4l2_check_format(0, 0x80000000u, 2, 0, 0, &stride) != nullptr, "width past int refused");
+  expect(cam_v4l2_check_format(1, 640, 480, 1000, 0, &stride) != nullptr, "row shorter than 2 x width refused");
+  expect(cam_v4l2_check_format(1, 0xFFFFFFFFu, 0xFFFFFFFFu, 0, 0, &stride) != nullptr, "2 x width past 32 bits refused");
+  expect(cam_v4l2_check_format(1, 16384, 16384, 0xFFFFFFFFu, 0, &stride) != nullptr, "stride x height past 4 GiB refused");
+  expect(cam_v4l2_check_format(1, 640, 480, 0, 1000, &stride) != nullptr, "sizeimage below a frame refused");
+  expect(cam_v4l2_fps(1, 30, 25) == 30 && cam_v4l2_fps(1001, 30000, 25) == 30, "rate from the time per frame");
+  expect(cam_v4l2_fps(0, 30, 25) == 25 && cam_v4l2_fps(1, 0xFFFFFFFFu, 25) == 25 && cam_v4l2_fps(0xFFFFFFFFu, 1, 25) == 25,
+         "a rate of 0 or past 1000 fps keeps the one asked for");
+  expect(!cam_v4l2_check_buffer_count(4) && cam_v4l2_check_buffer_count(0) && cam_v4l2_check_buffer_count(33),
+         "buffer count 1..32");
+  const size_t frame = 1280 * 480;
+  expect(cam_v4l2_check_buffer(3, 4, frame, frame, frame) == CAM_V4L2_BUFFER_OK, "a whole frame");
+  expect(cam_v4l2_check_buffer(4, 4, frame, frame, frame) == CAM_V4L2_BUFFER_BAD_INDEX, "index past the buffers");
+  expect(cam_v4l2_check_buffer(0xFFFFFFFFu, 4, 1, frame, 1) == CAM_V4L2_BUFFER_BAD_INDEX, "huge index");
+  expect(cam_v4l2_check_buffer(0, 4, frame + 1, frame, frame) == CAM_V4L2_BUFFER_OVERSIZED, "bytesused past the mapping");
+  expect(cam_v4l2_check_buffer(0, 4, 0xFFFFFFFFu, 4096, 1) == CAM_V4L2_BUFFER_OVERSIZED, "huge bytesused");
+  expect(cam_v4l2_check_buffer(0, 4, frame - 1, frame, frame) == CAM_V4L2_BUFFER_SHORT, "short raw frame");
+  expect(cam_v4l2_check_buffer(0, 4, 0, 4096, 1) == CAM_V4L2_BUFFER_SHORT, "empty H.264 buffer");
+}
+
 void infoEncoder() {
   std::string version, error;
   if (CamOpenH264::version(version, error)) {
@@ -106,6 +135,7 @@ int main() {
   checkYuyv();
   checkAnnexB();
   checkStop();
+  checkV4l2Limits();
   infoEncoder();
   std::printf("%s\n", failures ? "selftest FAILED" : "selftest ok");
   return failures ? 1 : 0;

@@ -12,6 +12,7 @@
 
 #include "cam_annexb.h"
 #include "cam_streams.h"
+#include "cam_v4l2_limits.h"
 
 namespace {
 
@@ -142,11 +143,22 @@ class V4l2Source : public CamSource {
                                                 ", the driver gave " + fourccName(fmt.fmt.pix.pixelformat)};
       return false;
     }
-    actual = config.encoder;
-    actual.width = static_cast<int>(fmt.fmt.pix.width);
-    actual.height = static_cast<int>(fmt.fmt.pix.height);
     // Some drivers leave bytesperline 0 for packed formats: then lines are not padded.
-    stride_ = fmt.fmt.pix.bytesperline ? static_cast<int>(fmt.fmt.pix.bytesperline) : 2 * actual.width;
+    uint32_t stride = 0;
+    const v4l2_pix_format &pix = fmt.fmt.pix;
+    if (const char *why = cam_v4l2_check_format(!passthrough_, pix.width, pix.height, pix.bytesperline,
+                                                pix.sizeimage, &stride)) {
+      error = {"DEVICE_UNSUPPORTED_FORMAT",
+               "v4l2 " + path_ + ": the driver's format cannot be used: " + why + " (" +
+                   std::to_string(pix.width) + "x" + std::to_string(pix.height) + ", bytesperline " +
+                   std::to_string(pix.bytesperline) + ", sizeimage " + std::to_string(pix.sizeimage) + ")"};
+      return false;
+    }
+    actual = config.encoder;
+    actual.width = static_cast<int>(pix.width);
+    actual.height = static_cast<int>(pix.height);
+    stride_ = stride;
+    frameBytes_ = passthrough_ ? 1 : static_cast<size_t>(stride) * pix.height;
     if (!passthrough_ && (actual.width % 2 || actual.height % 2)) {
       error = {"DEVICE_UNSUPPORTED_FORMAT", "v4l2 " + path_ + ": the driver chose an odd size " +
                                                 std::to_string(actual.width) + "x" + std::to_string(actual.height)};
@@ -157,9 +169,9 @@ class V4l2Source : public CamSource {
     parm.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
     parm.parm.capture.timeperframe = {1, static_cast<uint32_t>(config.encoder.fps)};
     // Not every driver lets the rate be set; the one it reports back is what the camera sends.
-    if (xioctl(fd_, VIDIOC_S_PARM, &parm) == 0 && parm.parm.capture.timeperframe.numerator > 0) {
+    if (xioctl(fd_, VIDIOC_S_PARM, &parm) == 0) {
       const v4l2_fract &t = parm.parm.capture.timeperframe;
-      actual.fps = static_cast<int>((t.denominator + t.numerator / 2) / t.numerator);
+      actual.fps = cam_v4l2_fps(t.numerator, t.denominator, actual.fps);
     }
     v4l2_requestbuffers req;
     memset(&req, 0, sizeof req);
@@ -167,6 +179,11 @@ class V4l2Source : public CamSource {
     req.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
     req.memory = V4L2_MEMORY_MMAP;
     if (xioctl(fd_, VIDIOC_REQBUFS, &req) < 0) return fail(error, "VIDIOC_REQBUFS");
+    if (const char *why = cam_v4l2_check_buffer_count(req.count)) {
+      error = {"DEVICE_FAILED", "v4l2 " + path_ + ": VIDIOC_REQBUFS granted " + std::to_string(req.count) +
+                                    " buffers: " + why};
+      return false;
+    }
     for (uint32_t i = 0; i < req.count; i++) {
       v4l2_buffer buf;
       memset(&buf, 0, sizeof buf);
@@ -174,6 +191,12 @@ class V4l2Source : public CamSource {
       buf.memory = V4L2_MEMORY_MMAP;
       buf.index = i;
       if (xioctl(fd_, VIDIOC_QUERYBUF, &buf) < 0) return fail(error, "VIDIOC_QUERYBUF");
+      if (buf.length < frameBytes_) {  // every frame in it would be short
+        error = {"DEVICE_FAILED", "v4l2 " + path_ + ": buffer " + std::to_string(i) + " is " +
+                                      std::to_string(buf.length) + " bytes, a frame needs " +
+                                      std::to_string(frameBytes_)};
+        return false;
+      }
       void *p = mmap(nullptr, buf.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, buf.m.offset);
       if (p == MAP_FAILED) return fail(error, "mmap");
       buffers_.emplace_back(static_cast<uint8_t *>(p), buf.length);
@@ -219,6 +242,19 @@ class V4l2Source : public CamSource {
         if (errno == EAGAIN) continue;
         return errnoError(path_, "VIDIOC_DQBUF", errno).message;
       }
+      // Only a buffer we mapped, and only the bytes of it that are mapped, are read.
+      switch (cam_v4l2_check_buffer(buf.index, buffers_.size(), buf.bytesused,
+                                    buf.index < buffers_.size() ? buffers_[buf.index].second : 0, frameBytes_)) {
+        case CAM_V4L2_BUFFER_OK: break;
+        case CAM_V4L2_BUFFER_BAD_INDEX:
+          return "v4l2 " + path_ + ": the driver returned buffer index " + std::to_string(buf.index) + " of " +
+                 std::to_string(buffers_.size()) + " (a driver bug): capture stopped";
+        default:  // bytesused past the buffer or less than a frame: that frame is lost
+          sink.dropped("badBuffer", 1);
+          if (passthrough_) forceKeyframe();  // what follows refers to the lost frame
+          if (xioctl(fd_, VIDIOC_QBUF, &buf) < 0) return errnoError(path_, "VIDIOC_QBUF", errno).message;
+          continue;
+      }
       // The driver's own counter shows frames it dropped when we were not dequeuing in time.
       if (!first && buf.sequence > lastSequence + 1) sink.dropped("device", buf.sequence - lastSequence - 1);
       first = false;
@@ -229,8 +265,7 @@ class V4l2Source : public CamSource {
       std::string error;
       bool gone = false;
       bool ok = passthrough_ ? passBuffer(buffers_[buf.index].first, buf.bytesused, *frame)
-                             : convertBuffer(buffers_[buf.index].first, buf.bytesused, *frame,
-                                             sink, error, gone);
+                             : convertBuffer(buffers_[buf.index].first, *frame, sink, error, gone);
       if (xioctl(fd_, VIDIOC_QBUF, &buf) < 0) return errnoError(path_, "VIDIOC_QBUF", errno).message;
       if (!ok) return error;
       if (gone || (passthrough_ && !sink.offer(std::move(frame)))) return "";
@@ -266,14 +301,11 @@ class V4l2Source : public CamSource {
     return true;
   }
 
-  // A YUYV capture, converted once and handed to every stream (scaled, encoded).
-  bool convertBuffer(const uint8_t *data, size_t size, const CamFrame &capture, CamSink &sink,
-                     std::string &error, bool &gone) {
-    if (size < static_cast<size_t>(stride_) * static_cast<size_t>(picture_.height)) {
-      error = "v4l2 " + path_ + ": short YUYV frame (" + std::to_string(size) + " bytes)";
-      return false;
-    }
-    cam_yuyv_to_i420(data, stride_, &picture_);
+  // A YUYV capture (at least frameBytes_, checked), converted once and handed to every stream
+  // (scaled, encoded).
+  bool convertBuffer(const uint8_t *data, const CamFrame &capture, CamSink &sink, std::string &error,
+                     bool &gone) {
+    cam_yuyv_to_i420(data, static_cast<int>(stride_), &picture_);
     return streams_->emit(picture_, capture.sequence, capture.timestampMs, *this, sink, error, gone);
   }
 
@@ -286,7 +318,8 @@ class V4l2Source : public CamSource {
   std::string path_;
   int fd_;
   bool passthrough_;
-  int stride_ = 0;
+  uint32_t stride_ = 0;     // bytes per YUYV row, checked against the width (0 for H.264)
+  size_t frameBytes_ = 1;   // the fewest bytes a buffer must hold: a YUYV frame, 1 for H.264
   std::vector<std::pair<uint8_t *, size_t>> buffers_;
   cam_param_sets params_{};
   std::unique_ptr<CamStreams> streams_;

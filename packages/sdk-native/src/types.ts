@@ -85,7 +85,9 @@ export interface CameraStats {
   keyframes: number;
   /** Frames that never reached JavaScript, total and by reason: `queueFull` (JavaScript fell
    * behind), `awaitingKeyframe` (the frames after such a drop, undecodable until the next IDR),
-   * `late` (capture slots skipped because encoding fell behind), `encoderSkip`. */
+   * `late` (capture slots skipped because encoding fell behind), `encoderSkip`, `device` (a
+   * V4L2 driver's own drops), `badBuffer` (a V4L2 buffer whose length does not fit: past its
+   * mapping, or shorter than a frame), `malformed` (a device SDK frame with no picture). */
   dropped: number;
   droppedReasons: Record<string, number>;
   /** Encode time of the last 256 frames (null when the backend encodes nothing itself). */
