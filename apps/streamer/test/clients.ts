@@ -57,6 +57,8 @@ export async function waitFor(what: string, check: () => boolean, tries = 1000):
 class FrameReader {
   private pending = Buffer.alloc(0);
   readonly messages: Received[] = [];
+  /** Codes of the close frames received (1005 for a close frame without one). */
+  readonly closeCodes: number[] = [];
 
   push(chunk: Buffer): void {
     this.pending = Buffer.concat([this.pending, chunk]);
@@ -78,6 +80,7 @@ class FrameReader {
       if (p.length < at + length) return;
       const payload = p.subarray(at, at + length);
       this.pending = p.subarray(at + length);
+      if (opcode === 8) this.closeCodes.push(payload.length >= 2 ? payload.readUInt16BE(0) : 1005);
       if (opcode === 2) {
         const data = Buffer.from(payload);
         this.messages.push({
@@ -94,9 +97,13 @@ class FrameReader {
  * A WebSocket client on a raw socket that completes the handshake and then reads nothing (the
  * kernel buffers fill, then the server's); `resume()` starts reading and parsing frames.
  */
-export function stalledClient(
-  port: number,
-): Promise<{ socket: Socket; closed: Promise<void>; messages: Received[]; resume(): void }> {
+export function stalledClient(port: number): Promise<{
+  socket: Socket;
+  closed: Promise<void>;
+  messages: Received[];
+  closeCodes: number[];
+  resume(): void;
+}> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const reader = new FrameReader();
@@ -120,6 +127,7 @@ export function stalledClient(
         socket,
         closed,
         messages: reader.messages,
+        closeCodes: reader.closeCodes,
         resume: () => {
           socket.on('data', (chunk: Buffer) => reader.push(chunk));
           socket.resume();

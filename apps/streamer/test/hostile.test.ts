@@ -1,9 +1,11 @@
 // Hostile clients on raw sockets, against both server implementations: malformed request
-// targets, oversized request lines and headers. Every one must end in a reply or a closed
-// connection while the server keeps serving everyone else.
+// targets, oversized request lines and headers, WebSocket frames the RFC forbids. Every one must
+// end in a reply, a closed connection or bytes ignored, while the server keeps serving everyone
+// else.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openClient, rawExchange } from './clients';
+import { openClient, rawExchange, stalledClient, waitFor } from './clients';
+import { makeH264 } from './h264';
 import { type Harness, IMPLEMENTATIONS, startHarness } from './harness';
 
 const UPGRADE_HEADERS = () =>
@@ -69,4 +71,66 @@ describe.each(IMPLEMENTATIONS)('hostile HTTP on %s', (impl) => {
     expect(manyHeaders).not.toMatch(/^HTTP\/1\.1 [23]/);
     await stillServing(h.server.port);
   });
+});
+
+/** A client→server frame (payload < 126 bytes), masked unless told otherwise. */
+function clientFrame(opcode: number, fin: boolean, payload: string, masked = true): Buffer {
+  const data = Buffer.from(payload);
+  const head = Buffer.from([(fin ? 0x80 : 0) | opcode, (masked ? 0x80 : 0) | data.length]);
+  if (!masked) return Buffer.concat([head, data]);
+  const mask = randomBytes(4);
+  return Buffer.concat([head, mask, data.map((b, i) => b ^ (mask[i % 4] as number))]);
+}
+
+// RFC 6455 §5.1 and §5.4: a server must fail the connection on an unmasked client frame and on a
+// data frame inside an unfinished fragmented message. ws does (close 1002). uWebSockets.js does
+// neither (its parser assumes every client frame carries a mask key and only refuses a text
+// frame inside a fragmented message), and it hands JavaScript whole messages only, so the server
+// cannot see those frames to close on them. It stays harmless: client messages are ignored
+// (counted; only a keyframe request is acted on), capped at maxClientMessageBytes, and the
+// stream to that client and to everyone else goes on (apps/streamer/README.md, Security).
+describe.each(IMPLEMENTATIONS)('hostile WebSocket frames on %s', (impl) => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it.each([
+    ['an unmasked client frame', [clientFrame(2, true, 'hello', false)]],
+    [
+      'a data frame inside an unfinished fragmented message',
+      [clientFrame(2, false, 'ab'), clientFrame(2, true, 'cd')],
+    ],
+  ])(
+    '%s: ws fails the connection (1002), uWS ignores it and keeps streaming',
+    async (_what, frames) => {
+      h = await startHarness(impl);
+      const units = await makeH264({ frames: 4 });
+      const bystander = await openClient(h.url);
+      const raw = await stalledClient(h.server.port);
+      raw.resume();
+      await waitFor('both clients', () => h?.fanout.size === 2);
+      for (const f of frames) raw.socket.write(f);
+      if (impl === 'ws') {
+        await raw.closed;
+        expect(raw.closeCodes).toEqual([1002]);
+      }
+      for (const unit of units) h.send(unit);
+      await waitFor(
+        'the bystander to get the stream',
+        () => bystander.messages.length === units.length,
+      );
+      if (impl === 'uws') {
+        await waitFor(
+          'the raw client to get the stream',
+          () => raw.messages.length === units.length,
+        );
+        expect(raw.socket.destroyed).toBe(false);
+        // Nothing reached the message handler but, for the fragments, one message it ignored.
+        expect(h.metrics.clientMessages.get()).toBe(frames.length === 2 ? 1 : 0);
+      }
+      expect(h.fanout.size).toBe(impl === 'ws' ? 1 : 2);
+    },
+  );
 });
