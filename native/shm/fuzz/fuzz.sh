@@ -2,7 +2,7 @@
 # Fuzzes the shm reader (cam_shm_fuzz.c over native/include/cam_shm.h) with libFuzzer, ASan and
 # UBSan for a bounded time, starting from the committed corpus/ (`check fuzz-shm` in
 # tools/test.sh). A crash, a sanitizer report, a broken bound (the harness traps) or an input
-# that runs over 10 s fails; its reproducer stays in test-results/fuzz-shm/.
+# that runs over 30 s fails; its reproducer stays in test-results/fuzz-shm/.
 #   bash native/shm/fuzz/fuzz.sh [SECONDS]       fuzz (default 20 s)
 #   bash native/shm/fuzz/fuzz.sh --run FILE...   run inputs once (e.g. a kept reproducer)
 #   bash native/shm/fuzz/fuzz.sh --seeds         rewrite corpus/ from segments of the real writer
@@ -27,7 +27,7 @@ fi
 clang "${sanitize[@]}" -Wall -Wextra -Werror -fsanitize=fuzzer -o "$work/fuzz" "$here/cam_shm_fuzz.c"
 if [ "${1:-}" = --run ]; then
   shift
-  exec "$work/fuzz" -timeout=10 "$@"
+  exec "$work/fuzz" -timeout=30 "$@"
 fi
 
 seconds=${1:-20}
@@ -35,7 +35,7 @@ mkdir -p "$out" "$work/corpus"
 # New inputs go to the first directory (a temporary one); the committed corpus is only read.
 start=$(date +%s)
 set +e
-"$work/fuzz" -max_total_time="$seconds" -timeout=10 -max_len=8192 -print_final_stats=1 \
+"$work/fuzz" -max_total_time="$seconds" -timeout=30 -max_len=8192 -print_final_stats=1 \
   -artifact_prefix="$out/" "$work/corpus" "$here/corpus" >"$out/fuzz.log" 2>&1 &
 pid=$!
 wait "$pid"
