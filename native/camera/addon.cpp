@@ -42,8 +42,12 @@ CamEncoderConfig encoderParams(const Napi::Object &params) {
           intParam(params, "bitrateKbps"), intParam(params, "gop")};
 }
 
-// params.streams: [{ width, height, fps, bitrateKbps, gop, format: 'h264' | 'rgb' | 'nv12' }]
-// (TypeScript checked every value); without it, one H.264 stream of params' own settings.
+// The `format` names of the TypeScript API (StreamFormat), by CamPixels.
+const std::pair<CamPixels, const char *> kFormats[] = {
+    {CamPixels::H264, "h264"}, {CamPixels::RGB24, "rgb"}, {CamPixels::NV12, "nv12"}, {CamPixels::RGB_PLANAR, "rgbp"}};
+
+// params.streams: [{ width, height, fps, bitrateKbps, gop, format: 'h264' | 'rgb' | 'nv12' |
+// 'rgbp' }] (TypeScript checked every value); without it, one H.264 stream of params' own settings.
 std::vector<CamStreamConfig> streamParams(const Napi::Object &params) {
   std::vector<CamStreamConfig> streams;
   Napi::Value list = params.Get("streams");
@@ -52,14 +56,20 @@ std::vector<CamStreamConfig> streamParams(const Napi::Object &params) {
   for (uint32_t i = 0; i < array.Length(); i++) {
     Napi::Object s = array.Get(i).As<Napi::Object>();
     std::string format = s.Get("format").As<Napi::String>();
-    CamPixels pixels = format == "rgb" ? CamPixels::RGB24 : format == "nv12" ? CamPixels::NV12 : CamPixels::H264;
+    CamPixels pixels = CamPixels::H264;
+    for (const auto &f : kFormats) {
+      if (format == f.second) pixels = f.first;
+    }
     streams.push_back({encoderParams(s), pixels});
   }
   return streams;
 }
 
 const char *pixelsName(CamPixels pixels) {
-  return pixels == CamPixels::RGB24 ? "rgb" : pixels == CamPixels::NV12 ? "nv12" : "h264";
+  for (const auto &f : kFormats) {
+    if (pixels == f.first) return f.second;
+  }
+  return "h264";
 }
 
 class NativeCamera;
@@ -138,15 +148,8 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
       return source;
     }
     if (kind == "sophgo") {
-      // One VPSS + VENC channel per stream, all H.264 (raw pictures from VPSS: not yet).
-      CamSophgoConfig sophgo{params.Get("root").As<Napi::String>(), {}};
-      for (const CamStreamConfig &stream : streams) {
-        if (stream.pixels != CamPixels::H264) {
-          failure = {"INVALID_PARAMETER", "sophgo: raw-picture streams are not supported yet (H.264 only)"};
-          return nullptr;
-        }
-        sophgo.streams.push_back(stream.encoder);
-      }
+      // One VPSS channel per stream; a VENC channel bound to each H.264 one.
+      CamSophgoConfig sophgo{params.Get("root").As<Napi::String>(), streams};
       return camMakeSophgoSource(sophgo, encoder_, failure);
     }
     failure = {"SOURCE_UNAVAILABLE", "backend not built into this addon: " + kind};

@@ -46,6 +46,12 @@ enum {
   CVI_BAYER_BG = 0, /* BAYER_FORMAT_BG and ISP BAYER_BGGR are both 0 */
   CVI_PIXEL_BAYER_12BPP = 9,
   CVI_PIXEL_NV21 = 19,
+  /* PIXEL_FORMAT_E values of the raw (ML) channels' VPSS output: sophgo/cvi_mpi e1bfa7c,
+   * include/linux/cvi_comm_video.h (PIXEL_FORMAT_RGB_888 = 0, PIXEL_FORMAT_RGB_888_PLANAR the
+   * third entry, PIXEL_FORMAT_NV12 = 18, the entry before NV21 = 19, which the facts confirm). */
+  CVI_PIXEL_RGB_888 = 0,
+  CVI_PIXEL_RGB_888_PLANAR = 2,
+  CVI_PIXEL_NV12 = 18,
   CVI_COMPRESS_NONE = 0,
   CVI_COMPRESS_TILE = 1,
   CVI_BITWIDTH_12 = 2,
@@ -58,6 +64,10 @@ enum {
   CVI_VPSS_IP_NUM = 2,
   CVI_VENC_MAX_CHANNELS = 16
 };
+
+/* Row alignment of the VPSS's output buffers (DEFAULT_ALIGN of cvi_cv181x_defines.h, the
+ * alignment COMMON_GetPicBufferConfig gives every row: cvi_mpi include/linux/cvi_buffer.h). */
+#define CVI_ROW_ALIGN 64u
 
 /* The low 13 bits of an MPI error code are its kind; 12 is "out of memory" (ION). */
 #define CVI_ERR_KIND(code) ((uint32_t)(code) & 0x1fffu)
@@ -229,6 +239,30 @@ typedef struct cvi_venc_stream {
   uint8_t rest[384 - 16];
 } cvi_venc_stream;
 
+/* VIDEO_FRAME_INFO_S = VIDEO_FRAME_S + u32PoolId: one picture a VPSS channel hands out
+ * (CVI_VPSS_GetChnFrame). Its planes are given by physical address; map them (CVI_SYS_MmapCache)
+ * to read them. Field order from cvi_mpi e1bfa7c include/linux/cvi_comm_video.h (the offsets
+ * below follow from it under the LP64 rules above; the total, 152, is the facts', measured on all
+ * three releases). Only the fields up to `length` are read. */
+typedef struct cvi_video_frame_info {
+  cvi_u32 width, height;
+  cvi_u32 pixel_format; /* CVI_PIXEL_* */
+  cvi_u32 bayer_format, video_format, compress_mode, dynamic_range, color_gamut;
+  cvi_u32 stride[3]; /* bytes per row of each plane */
+  uint8_t pad0[4];
+  uint64_t phys_addr[3];
+  uint8_t *virt_addr[3]; /* not mapped in this process: do not read */
+  cvi_u32 length[3];     /* bytes of each plane */
+  int16_t offset_top, offset_bottom, offset_left, offset_right;
+  cvi_u32 time_ref;
+  uint64_t pts;
+  void *private_data;
+  cvi_u32 frame_flag;
+  uint8_t pad1[4];
+  cvi_u32 pool_id;
+  uint8_t pad2[4];
+} cvi_video_frame_info;
+
 /* ISP_PUB_ATTR_S */
 typedef struct cvi_isp_pub_attr {
   cvi_s32 window_x, window_y;
@@ -354,6 +388,11 @@ typedef struct cvi_sensor_obj {
   X(cvi_s32, CVI_VPSS_DisableChn, (cvi_s32 grp, cvi_s32 chn))                                  \
   X(cvi_s32, CVI_VPSS_AttachVbPool, (cvi_s32 grp, cvi_s32 chn, cvi_u32 pool))                  \
   X(cvi_s32, CVI_VPSS_DetachVbPool, (cvi_s32 grp, cvi_s32 chn))                                \
+  X(cvi_s32, CVI_VPSS_GetChnFrame, (cvi_s32 grp, cvi_s32 chn, cvi_video_frame_info * frame,     \
+                                    cvi_s32 timeout_ms))                                        \
+  X(cvi_s32, CVI_VPSS_ReleaseChnFrame, (cvi_s32 grp, cvi_s32 chn, const cvi_video_frame_info *frame)) \
+  X(void *, CVI_SYS_MmapCache, (uint64_t phys_addr, cvi_u32 size))                              \
+  X(cvi_s32, CVI_SYS_Munmap, (void *addr, cvi_u32 size))                                       \
   X(cvi_s32, CVI_VENC_CreateChn, (cvi_s32 chn, const cvi_venc_chn_attr *attr))                 \
   X(cvi_s32, CVI_VENC_DestroyChn, (cvi_s32 chn))                                               \
   X(cvi_s32, CVI_VENC_ResetChn, (cvi_s32 chn))                                                 \
@@ -456,6 +495,16 @@ CAM_CVI_CHECK_SIZE(cvi_venc_stream, 384);
 CAM_CVI_CHECK_OFFSET(cvi_venc_stream, packs, 0);
 CAM_CVI_CHECK_OFFSET(cvi_venc_stream, pack_count, 8);
 CAM_CVI_CHECK_OFFSET(cvi_venc_stream, seq, 12);
+CAM_CVI_CHECK_SIZE(cvi_video_frame_info, 152);
+CAM_CVI_CHECK_OFFSET(cvi_video_frame_info, pixel_format, 8);
+CAM_CVI_CHECK_OFFSET(cvi_video_frame_info, stride, 32);
+CAM_CVI_CHECK_OFFSET(cvi_video_frame_info, phys_addr, 48);
+CAM_CVI_CHECK_OFFSET(cvi_video_frame_info, virt_addr, 72);
+CAM_CVI_CHECK_OFFSET(cvi_video_frame_info, length, 96);
+CAM_CVI_CHECK_OFFSET(cvi_video_frame_info, time_ref, 116);
+CAM_CVI_CHECK_OFFSET(cvi_video_frame_info, pts, 120);
+CAM_CVI_CHECK_OFFSET(cvi_video_frame_info, frame_flag, 136);
+CAM_CVI_CHECK_OFFSET(cvi_video_frame_info, pool_id, 144);
 CAM_CVI_CHECK_SIZE(cvi_isp_pub_attr, 40);
 CAM_CVI_CHECK_OFFSET(cvi_isp_pub_attr, sensor_size, 16);
 CAM_CVI_CHECK_OFFSET(cvi_isp_pub_attr, fps, 24);

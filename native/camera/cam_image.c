@@ -265,8 +265,10 @@ void cam_i420_scale(const cam_scaler *luma, const cam_scaler *chroma, const cam_
 
 static uint8_t cam_clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
-void cam_i420_to_rgb24(const cam_i420 *src, uint8_t *dst, int stride) {
+void cam_i420_to_rgb(const cam_i420 *src, uint8_t *dst, int stride, int planar) {
   int w = src->width, h = src->height, cw = w / 2;
+  /* Packed: R, G, B side by side; planar: the G plane one plane (h rows) after R, B after G. */
+  const size_t step = planar ? 1 : 3, next = planar ? (size_t)h * (size_t)stride : 1;
   for (int r = 0; r < h; r++) {
     const uint8_t *yr = src->y + (size_t)r * w;
     const uint8_t *ur = src->u + (size_t)(r / 2) * cw;
@@ -276,9 +278,9 @@ void cam_i420_to_rgb24(const cam_i420 *src, uint8_t *dst, int stride) {
       /* BT.601 limited range, 16.16 fixed point: 1.164 (Y-16), 1.596 V, 0.391 U + 0.813 V,
        * 2.018 U. */
       int yy = (yr[c] - 16) * 76309, u = ur[c / 2] - 128, v = vr[c / 2] - 128;
-      out[3 * c] = cam_clamp8((yy + 104597 * v + 32768) >> 16);
-      out[3 * c + 1] = cam_clamp8((yy - 25675 * u - 53279 * v + 32768) >> 16);
-      out[3 * c + 2] = cam_clamp8((yy + 132201 * u + 32768) >> 16);
+      out[step * c] = cam_clamp8((yy + 104597 * v + 32768) >> 16);
+      out[step * c + next] = cam_clamp8((yy - 25675 * u - 53279 * v + 32768) >> 16);
+      out[step * c + 2 * next] = cam_clamp8((yy + 132201 * u + 32768) >> 16);
     }
   }
 }

@@ -69,9 +69,10 @@ void cam_scaler_run(const cam_scaler *s, const uint8_t *src, int src_stride, uin
 void cam_i420_scale(const cam_scaler *luma, const cam_scaler *chroma, const cam_i420 *src,
                     cam_i420 *dst);
 
-/* I420 to packed 8-bit R,G,B (3 bytes a pixel, `stride` bytes a row), BT.601 limited range (as
- * ffmpeg converts yuv420p to rgb24 by default); each chroma sample serves its 2x2 pixels. */
-void cam_i420_to_rgb24(const cam_i420 *src, uint8_t *dst, int stride);
+/* I420 to 8-bit R,G,B, BT.601 limited range (as ffmpeg converts yuv420p to rgb24 by default);
+ * each chroma sample serves its 2x2 pixels. Packed (planar 0): 3 bytes a pixel, `stride` bytes
+ * a row. Planar (1): an R plane, then G, then B, each height rows of `stride` bytes. */
+void cam_i420_to_rgb(const cam_i420 *src, uint8_t *dst, int stride, int planar);
 
 /* I420 to NV12: the Y plane, then U and V interleaved (width bytes a row, height / 2 rows). */
 void cam_i420_to_nv12(const cam_i420 *src, uint8_t *dst);

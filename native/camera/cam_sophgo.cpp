@@ -1,9 +1,11 @@
 // The `sophgo` backend (see cam_sophgo.h). The call sequence follows the seed's (Seeed's
 // sscma-example-sg200x, components/sophgo/video, Apache-2.0): sensor probe on I2C bus 2, SYS/VB,
 // VI (sensor, MIPI, device, pipe), ISP with AE/AWB and its run thread, VI channel, one VPSS group
-// with a channel per stream, a VENC H.264 channel bound to each, then a thread that waits on the
-// encoders' fds and hands each picture's packs on as one access unit. Unlike the seed, every
-// stage reached is undone, in reverse, when a later one fails and when the camera closes.
+// with a channel per stream, a VENC H.264 channel bound to each H.264 one, then a thread that
+// waits on the encoders' fds and hands each picture's packs on as one access unit, and copies
+// each raw channel's pictures out of VPSS (as the seed's no_need_venc channels do: GetChnFrame,
+// use, ReleaseChnFrame). Unlike the seed, every stage reached is undone, in reverse, when a later
+// one fails and when the camera closes.
 //
 // NEVER RUN ON A REAL BOARD: checked only against stand-in libraries (test doubles,
 // packages/sdk-native/test/cvi-standin.c); docs/DEVICE.md has the first-run checklist.
@@ -69,6 +71,48 @@ constexpr size_t kMaxFrameBytes = 4u << 20;      // a larger picture is dropped 
 constexpr cvi_u32 kVbBlocks = 4;                 // the seed's blocks per pool
 constexpr cvi_u32 kStreamBuffer = 512u << 10;    // the seed's H.264 bitstream buffer
 constexpr unsigned kMaxMisses = 100;             // GetStream failures in a row that end streaming
+// Raw channels are asked for a picture (CVI_VPSS_GetChnFrame without waiting) at least this
+// often: the public SDK gives no per-channel fd to wait on (CVI_VPSS_GetChnFd returns the one
+// /dev/cvi-vpss fd, cvi_mpi modules/vpss/src/cvi_vpss.c).
+constexpr int kRawPollMs = 10;
+constexpr int64_t kRawStallMs = 5000;            // a raw channel silent this long ends streaming
+constexpr cvi_u32 kRawDepth = 1;                 // pictures VPSS keeps for us: the newest
+
+// What a VPSS channel puts out for a stream: its pixel format and planes (bytes per row without
+// the row alignment, and rows). H.264 streams take NV21 into their encoder.
+struct Planes {
+  cvi_u32 format;
+  unsigned count;
+  cvi_u32 rowBytes[3], rows[3];
+
+  // The VPSS's buffer for one picture: every row aligned (COMMON_GetPicBufferConfig's rule).
+  cvi_u32 blockSize() const {
+    cvi_u32 size = 0;
+    for (unsigned p = 0; p < count; p++) size += ((rowBytes[p] + CVI_ROW_ALIGN - 1) & ~(CVI_ROW_ALIGN - 1)) * rows[p];
+    return size;
+  }
+  // Bytes of one picture with packed rows (what a raw stream's frame holds).
+  size_t packedSize() const {
+    size_t size = 0;
+    for (unsigned p = 0; p < count; p++) size += static_cast<size_t>(rowBytes[p]) * rows[p];
+    return size;
+  }
+};
+
+Planes planesOf(const CamStreamConfig &stream) {
+  const cvi_u32 w = static_cast<cvi_u32>(stream.encoder.width), h = static_cast<cvi_u32>(stream.encoder.height);
+  switch (stream.pixels) {
+    case CamPixels::RGB24:
+      return {CVI_PIXEL_RGB_888, 1, {3 * w}, {h}};
+    case CamPixels::RGB_PLANAR:
+      return {CVI_PIXEL_RGB_888_PLANAR, 3, {w, w, w}, {h, h, h}};
+    case CamPixels::NV12:
+      return {CVI_PIXEL_NV12, 2, {w, w}, {h, h / 2}};
+    case CamPixels::H264:
+      break;
+  }
+  return {CVI_PIXEL_NV21, 2, {w, w}, {h, h / 2}};
+}
 
 struct Api {
 #define CAM_CVI_MEMBER(ret, name, args) ret(*name) args = nullptr;
@@ -222,16 +266,15 @@ class SophgoSource : public CamSource {
 
   ~SophgoSource() override {
     teardown();
-    // SYNC: pairs with the acquire exchange in camMakeSophgoSource(); release publishes that
-    // this camera's teardown of the MPI is complete before another may start.
-    g_inUse.store(false, std::memory_order_release);
+    freeCamera();
   }
 
   // Every stage in order; on a failure, what was reached is undone. False with error_ set.
   bool start(std::string &description) {
     if (!identifySensor()) return false;
     const Sensor &s = *sensor_;
-    for (const CamEncoderConfig &stream : config_.streams) {
+    for (const CamStreamConfig &each : config_.streams) {
+      const CamEncoderConfig &stream = each.encoder;
       if (static_cast<unsigned>(stream.width) > s.width || static_cast<unsigned>(stream.height) > s.height ||
           static_cast<unsigned>(stream.fps) > s.fps) {
         error_ = {"INVALID_PARAMETER", std::string("sophgo: the ") + s.name + " captures at most " +
@@ -254,13 +297,25 @@ class SophgoSource : public CamSource {
 
   const CamError &error() const { return error_; }
 
+  // Streams until stopped or failed, then tears down and frees the camera for the next open at
+  // once (not when JavaScript collects this object).
   std::string run(CamStop &stop, CamSink &sink) override {
     std::string failure = stream(stop, sink);
     teardown();
+    freeCamera();
     return failure.empty() ? teardownError_ : failure;
   }
 
  private:
+  // Once, after the last teardown step.
+  void freeCamera() {
+    if (!holdsCamera_) return;
+    holdsCamera_ = false;
+    // SYNC: pairs with the acquire exchange in camMakeSophgoSource(); release publishes that
+    // this camera's teardown of the MPI is complete before another may start.
+    g_inUse.store(false, std::memory_order_release);
+  }
+
   // ---- the ledger: what to undo, most recent last ----
   void undo(std::string what, std::function<cvi_s32()> step) { undo_.push_back({std::move(what), std::move(step)}); }
 
@@ -331,10 +386,9 @@ class SophgoSource : public CamSource {
   bool startSys() {
     CALL(CVI_VI_SetDevNum(1));
     cvi_vb_config vb{};
-    for (const CamEncoderConfig &stream : config_.streams) {
+    for (const CamStreamConfig &stream : config_.streams) {
       cvi_vb_pool &pool = vb.pools[vb.pool_count++];
-      cvi_u32 stride = (static_cast<cvi_u32>(stream.width) + 63) & ~63u;  // the seed's 64-byte alignment
-      pool.block_size = stride * static_cast<cvi_u32>(stream.height) * 3 / 2;
+      pool.block_size = planesOf(stream).blockSize();
       pool.block_count = kVbBlocks;
       pool.remap_mode = CVI_VB_REMAP_CACHED;
     }
@@ -535,13 +589,16 @@ class SophgoSource : public CamSource {
     undo("CVI_VPSS_DestroyGrp", [this] { return api_.CVI_VPSS_DestroyGrp(kVpssGrp); });
     CALL(CVI_VPSS_ResetGrp(kVpssGrp));
     for (size_t i = 0; i < config_.streams.size(); i++) {
-      const CamEncoderConfig &stream = config_.streams[i];
+      const CamEncoderConfig &stream = config_.streams[i].encoder;
+      const bool raw = config_.streams[i].pixels != CamPixels::H264;
       const cvi_s32 chn = static_cast<cvi_s32>(i);
       cvi_vpss_chn_attr attr{};
       attr.width = static_cast<cvi_u32>(stream.width);
       attr.height = static_cast<cvi_u32>(stream.height);
-      attr.pixel_format = CVI_PIXEL_NV21;
-      attr.frame_rate = {-1, -1};
+      attr.pixel_format = planesOf(config_.streams[i]).format;
+      // An encoder drops to its own rate; a raw channel is paced by VPSS and kept for us to take.
+      attr.frame_rate = raw ? cvi_frame_rate{static_cast<cvi_s32>(sensor_->fps), stream.fps} : cvi_frame_rate{-1, -1};
+      attr.depth = raw ? kRawDepth : 0;
       attr.aspect_mode = CVI_ASPECT_AUTO;  // scaled keeping the sensor's aspect, grey bars
       attr.aspect_bg_enable = 1;
       attr.aspect_bg_color = 0x727272;
@@ -558,8 +615,9 @@ class SophgoSource : public CamSource {
 
   bool startVenc() {
     for (size_t i = 0; i < config_.streams.size(); i++) {
-      const CamEncoderConfig &stream = config_.streams[i];
-      const cvi_s32 chn = static_cast<cvi_s32>(i);
+      if (config_.streams[i].pixels != CamPixels::H264) continue;
+      const CamEncoderConfig &stream = config_.streams[i].encoder;
+      const cvi_s32 chn = static_cast<cvi_s32>(i);  // VENC channel i takes VPSS channel i
       cvi_venc_chn_attr attr{};
       attr.payload = CVI_PT_H264;
       attr.max_width = attr.width = static_cast<cvi_u32>(stream.width);
@@ -592,32 +650,102 @@ class SophgoSource : public CamSource {
 #undef SENSOR_CALL
 #undef CALL
 
-  // ---- streaming: wait on every encoder's fd, one access unit per picture ----
+  // ---- streaming: wait on every encoder's fd, one access unit per picture; raw pictures ----
   std::string stream(CamStop &stop, CamSink &sink) {
     const size_t n = config_.streams.size();
-    std::vector<pollfd> fds(n);
+    std::vector<pollfd> fds;
+    std::vector<cvi_s32> encoded, raw;  // the stream index of each fd; the raw streams
     for (size_t i = 0; i < n; i++) {
+      if (config_.streams[i].pixels != CamPixels::H264) {
+        raw.push_back(static_cast<cvi_s32>(i));
+        continue;
+      }
       cvi_s32 fd = api_.CVI_VENC_GetFd(static_cast<cvi_s32>(i));
       if (fd < 0) return "sophgo: CVI_VENC_GetFd(" + std::to_string(i) + ") failed (" + hex(fd) + ")";
-      fds[i] = {fd, POLLIN, 0};
+      fds.push_back({fd, POLLIN, 0});
+      encoded.push_back(static_cast<cvi_s32>(i));
     }
     std::vector<cam_param_sets> params(n);
     std::vector<uint64_t> sequence(n, 0);
+    std::vector<int64_t> lastRaw(n, camWallClockMs());
     std::vector<cvi_venc_pack> packs(kMaxPacks);
-    // Wakes at least every 100 ms to see a stop request.
+    // Wakes at least every 100 ms to see a stop request (every kRawPollMs with raw streams).
     while (!stop.requested()) {
-      int ready = poll(fds.data(), fds.size(), 100);
+      int ready = poll(fds.data(), fds.size(), raw.empty() ? 100 : kRawPollMs);
       if (ready < 0 && errno != EINTR) return std::string("sophgo: poll on the encoders failed: ") + std::strerror(errno);
       for (size_t i = 0; i < n; i++) {
-        if (takeKeyframeRequest(static_cast<uint32_t>(i))) api_.CVI_VENC_RequestIDR(static_cast<cvi_s32>(i), 1);
+        if (takeKeyframeRequest(static_cast<uint32_t>(i)) && config_.streams[i].pixels == CamPixels::H264) {
+          api_.CVI_VENC_RequestIDR(static_cast<cvi_s32>(i), 1);
+        }
       }
-      for (size_t i = 0; ready > 0 && i < n; i++) {
-        if (!(fds[i].revents & POLLIN)) continue;
-        std::string failure;
-        if (!takePicture(static_cast<cvi_s32>(i), packs, params[i], sequence[i], sink, failure)) return failure;
+      std::string failure;
+      for (size_t f = 0; ready > 0 && f < fds.size(); f++) {
+        if (!(fds[f].revents & POLLIN)) continue;
+        const cvi_s32 chn = encoded[f];
+        if (!takePicture(chn, packs, params[chn], sequence[chn], sink, failure)) return failure;
+      }
+      for (cvi_s32 chn : raw) {
+        if (!takeRaw(chn, sequence[chn], lastRaw[chn], sink, failure)) return failure;
       }
     }
     return "";
+  }
+
+  // One GetChnFrame/ReleaseChnFrame pair of a raw stream, when VPSS has a picture. False when
+  // streaming must end (error set, or "" when the consumer is gone).
+  bool takeRaw(cvi_s32 chn, uint64_t &sequence, int64_t &last, CamSink &sink, std::string &failure) {
+    cvi_video_frame_info picture{};
+    cvi_s32 got = api_.CVI_VPSS_GetChnFrame(kVpssGrp, chn, &picture, 0);
+    const int64_t now = camWallClockMs();
+    if (got != CVI_OK) {  // none yet (the driver does not say "empty" apart from a failure)
+      if (now - last < kRawStallMs) return true;
+      failure = "sophgo: VPSS channel " + std::to_string(chn) + " gave no picture for " +
+                std::to_string(kRawStallMs / 1000) + " s (CVI_VPSS_GetChnFrame: " + hex(got) + ")";
+      return false;
+    }
+    last = now;
+    auto frame = std::make_unique<CamFrame>();
+    frame->timestampMs = now;
+    frame->sequence = sequence++;
+    frame->stream = static_cast<uint32_t>(chn);
+    frame->keyframe = true;  // a raw picture stands alone: a reader can start at any
+    bool sane = copyPlanes(picture, config_.streams[chn], frame->data);
+    cvi_s32 released = api_.CVI_VPSS_ReleaseChnFrame(kVpssGrp, chn, &picture);
+    if (released != CVI_OK) {
+      failure = "sophgo: CVI_VPSS_ReleaseChnFrame(" + std::to_string(chn) + ") failed (" + hex(released) + ")";
+      return false;
+    }
+    if (!sane) {
+      sink.dropped("malformed", 1);  // not the picture asked for, or its planes could not be read
+      return true;
+    }
+    if (!sink.deliver(std::move(frame))) {
+      failure = "";
+      return false;
+    }
+    return true;
+  }
+
+  // Copies the planes of `picture` into `out` with packed rows, after checking the driver's
+  // description against what the stream asked for (size, format, every plane's stride and
+  // length): false when it does not fit or a plane cannot be mapped.
+  bool copyPlanes(const cvi_video_frame_info &picture, const CamStreamConfig &stream, std::vector<uint8_t> &out) {
+    const Planes planes = planesOf(stream);
+    if (picture.width != static_cast<cvi_u32>(stream.encoder.width) ||
+        picture.height != static_cast<cvi_u32>(stream.encoder.height) || picture.pixel_format != planes.format) {
+      return false;
+    }
+    out.resize(planes.packedSize());
+    uint8_t *to = out.data();
+    for (unsigned p = 0; p < planes.count; p++) {
+      const uint64_t stride = picture.stride[p], rows = planes.rows[p], bytes = stride * rows;
+      if (stride < planes.rowBytes[p] || bytes > picture.length[p] || picture.phys_addr[p] == 0) return false;
+      auto *from = static_cast<const uint8_t *>(api_.CVI_SYS_MmapCache(picture.phys_addr[p], static_cast<cvi_u32>(bytes)));
+      if (!from) return false;
+      for (uint64_t r = 0; r < rows; r++, to += planes.rowBytes[p]) std::memcpy(to, from + r * stride, planes.rowBytes[p]);
+      api_.CVI_SYS_Munmap(const_cast<uint8_t *>(from), static_cast<cvi_u32>(bytes));
+    }
+    return true;
   }
 
   // One GetStream/ReleaseStream pair. False when streaming must end (error set, or "" when the
@@ -674,6 +802,7 @@ class SophgoSource : public CamSource {
   pthread_t ispThread_{};
   unsigned misses_ = 0;  // streaming thread only
   bool ispExited_ = false;
+  bool holdsCamera_ = true;  // g_inUse is ours until freeCamera()
   std::vector<std::pair<std::string, std::function<cvi_s32()>>> undo_;
   CamError error_;
   std::string teardownError_;

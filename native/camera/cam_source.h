@@ -24,8 +24,9 @@ struct CamFrame {
   uint32_t stream = 0;  // which stream (channel) of the camera it belongs to
 };
 
-// What one stream carries: H.264, or raw pixels for ML (packed 8-bit RGB, or NV12).
-enum class CamPixels { H264, RGB24, NV12 };
+// What one stream carries: H.264, or raw pixels for ML (packed 8-bit RGB, NV12, or 8-bit RGB
+// planar: an R plane, a G plane, a B plane). Raw rows are packed: stride = row bytes.
+enum class CamPixels { H264, RGB24, NV12, RGB_PLANAR };
 
 // One stream of a camera: its size and rate, and for H.264 its bitrate and GOP.
 struct CamStreamConfig {

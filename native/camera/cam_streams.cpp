@@ -102,9 +102,10 @@ bool CamStreams::emit(const cam_i420 &capture, uint64_t sequence, int64_t timest
       source.takeKeyframeRequest(stream);
       const int w = picture->width, h = picture->height;
       frame->keyframe = true;
-      if (out.config.pixels == CamPixels::RGB24) {
+      if (out.config.pixels != CamPixels::NV12) {
+        const bool planar = out.config.pixels == CamPixels::RGB_PLANAR;
         frame->data.resize(static_cast<size_t>(w) * h * 3);
-        cam_i420_to_rgb24(picture, frame->data.data(), w * 3);
+        cam_i420_to_rgb(picture, frame->data.data(), planar ? w : w * 3, planar);
       } else {
         frame->data.resize(cam_i420_size(w, h));
         cam_i420_to_nv12(picture, frame->data.data());

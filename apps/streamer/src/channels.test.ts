@@ -31,6 +31,12 @@ describe('parseChannels', () => {
       { width: 1280, height: 720, fps: 30, format: 'h264', bitrateKbps: 2000, gop: 60 },
       { width: 640, height: 640, fps: 15, format: 'rgb' },
     ]);
+    expect(parseChannels('640x480@30,320x320@15:rgbp')[1]).toEqual({
+      width: 320,
+      height: 320,
+      fps: 15,
+      format: 'rgbp',
+    });
     expect(parseChannels(['640x480@15:nv12:shm=8m:slots=4'].map((s) => `320x240@30,${s}`))).toEqual(
       [
         { width: 320, height: 240, fps: 30, format: 'h264' },
@@ -61,7 +67,7 @@ describe('parseChannels', () => {
     ['640x480@0', 'channel 0 "640x480@0": fps must be an integer 1..120, got 0'],
     [
       '640x480@30,320x240@30:yuv',
-      'channel 1 "320x240@30:yuv": unknown option "yuv" (want h264, rgb, nv12, bitrate=KBPS, gop=N, shm=BYTES, slots=N)',
+      'channel 1 "320x240@30:yuv": unknown option "yuv" (want h264, rgb, nv12, rgbp, bitrate=KBPS, gop=N, shm=BYTES, slots=N)',
     ],
     [
       '640x480@30:bitrate=fast',
@@ -125,6 +131,7 @@ describe('resolveChannels', () => {
     expect(ringName('/video_stream', 2)).toBe('/video_stream_ch2');
     expect(rawFrameBytes({ width: 640, height: 640, format: 'rgb' })).toBe(1_228_800);
     expect(rawFrameBytes({ width: 640, height: 480, format: 'nv12' })).toBe(460_800);
+    expect(rawFrameBytes({ width: 640, height: 640, format: 'rgbp' })).toBe(1_228_800);
     expect(rawFrameBytes({ width: 640, height: 480, format: 'h264' })).toBe(0);
   });
 });

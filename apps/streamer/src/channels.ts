@@ -3,16 +3,19 @@
 //
 //   channels := channel ( ',' channel )*                      at most MAX_CHANNELS
 //   channel  := WIDTH 'x' HEIGHT '@' FPS ( ':' option )*
-//   option   := 'h264' | 'rgb' | 'nv12'                       format (default h264)
+//   option   := 'h264' | 'rgb' | 'nv12' | 'rgbp'              format (default h264)
 //             | 'bitrate=' KBIT_PER_S | 'gop=' FRAMES         H.264 channels only
 //             | 'shm=' BYTES | 'slots=' N                     this channel's ring (BYTES: 8m, 512k)
 //
 // e.g. `1920x1080@30,1280x720@30:bitrate=2000,640x640@15:rgb`. Channel N is the Nth entry.
 // Channel 0 is H.264: v1.0 clients (no `?channel`) and the v1.0 ring name get it. `rgb` (packed
-// 8-bit R,G,B) and `nv12` channels carry raw pixels for ML, through their shm ring only.
-import { CAMERA_LIMITS } from '@cam/sdk-native';
+// 8-bit R,G,B), `nv12` and `rgbp` (8-bit R, G and B planes: what the reCamera's NPU takes)
+// channels carry raw pixels for ML, through their shm ring only.
+import { CAMERA_LIMITS, STREAM_FORMATS, type StreamFormat } from '@cam/sdk-native';
+import type { PixelFormat } from '@cam/shm';
 
-export type ChannelFormat = 'h264' | 'rgb' | 'nv12';
+export type ChannelFormat = StreamFormat;
+const FORMATS: readonly string[] = STREAM_FORMATS;
 
 /** Channels one streamer serves at most (each is a scaler pass, an encoder and a ring). */
 export const MAX_CHANNELS = 8;
@@ -101,12 +104,12 @@ function parseOne(spec: string, index: number): ChannelRequest {
   const seen = new Set<string>();
   for (const option of options) {
     const [key = '', value] = option.split('=', 2) as [string, string | undefined];
-    if (seen.has(key) || (['h264', 'rgb', 'nv12'].includes(key) && seen.has('format'))) {
+    if (seen.has(key) || (FORMATS.includes(key) && seen.has('format'))) {
       fail(`option ${key} given twice`);
     }
     seen.add(key);
-    if (value === undefined && (key === 'h264' || key === 'rgb' || key === 'nv12')) {
-      request.format = key;
+    if (value === undefined && FORMATS.includes(key)) {
+      request.format = key as ChannelFormat;
       seen.add('format');
       continue;
     }
@@ -135,7 +138,7 @@ function parseOne(spec: string, index: number): ChannelRequest {
       }
       default:
         fail(
-          `unknown option "${option}" (want h264, rgb, nv12, bitrate=KBPS, gop=N, shm=BYTES, slots=N)`,
+          `unknown option "${option}" (want ${FORMATS.join(', ')}, bitrate=KBPS, gop=N, shm=BYTES, slots=N)`,
         );
     }
   }
@@ -232,11 +235,22 @@ export function resolveChannels(
   });
 }
 
+/**
+ * A raw format as its ring and /api/channels name it; `rowBytes` per pixel of a row (the ring's
+ * stride is width * rowBytes, rows packed) and `frameBytes` per pixel of the whole picture.
+ */
+export const RAW_FORMATS: Record<
+  Exclude<ChannelFormat, 'h264'>,
+  { pixelFormat: PixelFormat; codec: string; name: string; rowBytes: number; frameBytes: number }
+> = {
+  rgb: { pixelFormat: 'rgb24', codec: 'rgb24', name: 'RGB24', rowBytes: 3, frameBytes: 3 },
+  nv12: { pixelFormat: 'nv12', codec: 'nv12', name: 'NV12', rowBytes: 1, frameBytes: 1.5 },
+  rgbp: { pixelFormat: 'rgbPlanar', codec: 'rgbp', name: 'RGB planar', rowBytes: 1, frameBytes: 3 },
+};
+
 /** Bytes of one raw frame of a channel (tightly packed rows). */
 export function rawFrameBytes(c: Pick<Channel, 'width' | 'height' | 'format'>): number {
-  if (c.format === 'rgb') return c.width * c.height * 3;
-  if (c.format === 'nv12') return (c.width * c.height * 3) / 2;
-  return 0;
+  return c.format === 'h264' ? 0 : c.width * c.height * RAW_FORMATS[c.format].frameBytes;
 }
 
 /** The ring name of channel `id`: `/video_stream` gives `/video_stream_ch0`, ... */

@@ -20,16 +20,16 @@ import {
   openCamera,
   type StreamInfo,
 } from '@cam/sdk-native';
-import {
-  type ParameterSets,
-  type PixelFormat,
-  ringBytesFor,
-  type ShmError,
-  ShmWriter,
-  shmLayout,
-} from '@cam/shm';
+import { type ParameterSets, ringBytesFor, type ShmError, ShmWriter, shmLayout } from '@cam/shm';
 import { decideUpgrade } from './access';
-import { type Channel, planRings, type RingSize, resolveChannels, ringName } from './channels';
+import {
+  type Channel,
+  planRings,
+  RAW_FORMATS,
+  type RingSize,
+  resolveChannels,
+  ringName,
+} from './channels';
 import { chooseServer } from './choose-server';
 import { resolveConfig, type StreamerConfig } from './config';
 import { Fanout, type Peer } from './fanout';
@@ -83,15 +83,6 @@ const CLOSE_GRACE_MS = 1000;
 const CLOSE_POLL_MS = 10;
 // A frame the ring refuses (e.g. larger than a slot) is logged at most this often.
 const SHM_WARN_INTERVAL_MS = 10_000;
-
-/** How a raw channel's format is named in its ring and in /api/channels. */
-const RAW_FORMATS: Record<
-  'rgb' | 'nv12',
-  { pixelFormat: PixelFormat; codec: string; bpp: number }
-> = {
-  rgb: { pixelFormat: 'rgb24', codec: 'rgb24', bpp: 3 },
-  nv12: { pixelFormat: 'nv12', codec: 'nv12', bpp: 1 },
-};
 
 /** One channel as it runs: what was asked, what the camera gives, its clients and ring. */
 interface ChannelRun {
@@ -373,7 +364,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
           height: stream.height,
           fps: stream.fps,
           pixelFormat: raw.pixelFormat,
-          stride: stream.width * raw.bpp,
+          stride: stream.width * raw.rowBytes,
         });
       }
     });
@@ -657,7 +648,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
           resolution: `${width}x${height}`,
           fps,
           bitrate: h264 ? (kbps > 0 ? `${kbps} kbps` : 'camera') : 'uncompressed',
-          codec: h264 ? 'H.264' : format === 'rgb' ? 'RGB24' : 'NV12',
+          codec: h264 ? 'H.264' : RAW_FORMATS[format].name,
           use_case: h264
             ? id === 0
               ? 'full stream; what v1.0 clients (no ?channel) and /video_stream get'

@@ -1,9 +1,11 @@
 // The streamer on `--source sophgo` against the stand-in Sophgo libraries (TEST DOUBLES, built
-// by @cam/sdk-native's test/standin.ts: no board here): what reaches a WebSocket client decodes.
+// by @cam/sdk-native's test/standin.ts: no board here): what reaches a WebSocket client decodes;
+// a raw RGB planar channel (a VPSS channel, what the NPU takes) reaches its ring.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isKeyframe } from '@cam/protocol';
+import { ShmReader } from '@cam/shm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   encodeClip,
@@ -51,6 +53,48 @@ it('streams the reCamera camera (stand-ins) to a client, decodable, and frees it
     expect(isKeyframe(units[0] as Uint8Array)).toBe(true);
     expect(await ffmpegDecode(concat(units))).toEqual({ errors: '', frames: units.length });
     client.ws.close();
+  } finally {
+    await streamer.stop('test over');
+  }
+  expect(leaked(log)).toEqual([]);
+});
+
+it('writes a raw RGB planar channel from VPSS into its ring: format, size, stride and pixels', async () => {
+  const shmName = `/cam_sophgo_${process.pid}`;
+  const [w, h] = [64, 48];
+  const streamer = await startStreamer({
+    source: 'sophgo',
+    channels: `640x360@30,${w}x${h}@15:rgbp` as never,
+    host: '127.0.0.1',
+    port: 0,
+    shmName,
+    server: 'ws',
+  });
+  try {
+    const reader = ShmReader.open(`${shmName}_ch1`, { start: 'next' });
+    try {
+      const frame = await reader.next();
+      if (!frame) throw new Error('no raw frame');
+      const picture = reader.picture(frame);
+      expect(picture).toMatchObject({ pixelFormat: 'rgbPlanar', width: w, height: h, stride: w });
+      expect(picture.pixels.length).toBe(3 * w * h);
+      // The stand-in's pixel (standin_pixel in cvi-standin.c) of plane, row, column for its
+      // picture number; byte 0 of the R plane is that number.
+      const pixels = Buffer.from(picture.pixels);
+      const seq = pixels[0] as number;
+      const want = Buffer.alloc(3 * w * h);
+      for (let plane = 0; plane < 3; plane++) {
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < w; x++) {
+            want[plane * w * h + y * w + x] = (seq + x * (plane + 1) + y * 3 + plane * 50) & 255;
+          }
+        }
+      }
+      expect(pixels.equals(want)).toBe(true);
+      expect(frame.isValid()).toBe(true);
+    } finally {
+      reader.close();
+    }
   } finally {
     await streamer.stop('test over');
   }

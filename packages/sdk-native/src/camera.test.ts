@@ -162,6 +162,36 @@ describe('test source', () => {
     expect(frames.length).toBeGreaterThanOrEqual(60);
   });
 
+  it('gives the same picture as packed RGB and as RGB planar (R, G, B planes) from one capture', async () => {
+    const [w, h] = [32, 24];
+    const camera = await openCamera({
+      source: 'test',
+      streams: [
+        { width: 64, height: 48, fps: 30 },
+        { width: w, height: h, fps: 30, format: 'rgb' },
+        { width: w, height: h, fps: 30, format: 'rgbp' },
+      ],
+    });
+    expect(camera.info.streams.map((s) => s.format)).toEqual(['h264', 'rgb', 'rgbp']);
+    const { frames } = await collect(camera, 30);
+    const packed = frames.filter((f) => f.stream === 1);
+    const planar = frames.filter((f) => f.stream === 2);
+    let compared = 0;
+    for (const p of planar) {
+      const q = packed.find((f) => f.sequence === p.sequence);
+      if (!q) continue;
+      expect(p.keyframe).toBe(true);
+      expect(p.data.length).toBe(3 * w * h);
+      const deinterleaved = Buffer.alloc(3 * w * h);
+      for (let i = 0; i < w * h; i++) {
+        for (let c = 0; c < 3; c++) deinterleaved[c * w * h + i] = q.data[3 * i + c] as number;
+      }
+      expect(p.data.equals(deinterleaved), `capture ${p.sequence}`).toBe(true);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(5);
+  });
+
   it('close() resolves once, after the close event, and stops frames', async () => {
     const camera = await openCamera({ source: 'test', width: 64, height: 48, fps: 60 });
     let closed = 0;

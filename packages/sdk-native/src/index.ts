@@ -20,3 +20,4 @@ export type {
   StreamFormat,
   StreamInfo,
 } from './types.js';
+export { STREAM_FORMATS } from './types.js';

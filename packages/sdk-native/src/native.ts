@@ -24,7 +24,8 @@ export interface NativeCameraHandle {
 
 export interface NativeParams extends EncoderSettings {
   /** Every stream (test, v4l2, sophgo); without it one H.264 stream of the settings above.
-   * sophgo: 1 to 3 H.264 streams, one VPSS + VENC channel each, scaled from the one sensor. */
+   * sophgo: 1 to 3 streams scaled from the one sensor, each a VPSS channel, with a VENC channel
+   * for each H.264 one. */
   streams?: (EncoderSettings & { format: StreamFormat })[];
   /** v4l2 only: device path and pixel format ('H264' or 'YUYV'). */
   path?: string;

@@ -50,7 +50,7 @@ describe('resolveOptions', () => {
     bad([], /streams: expected 1\.\.8 stream options, got 0/);
     bad(
       [{ width: 64, height: 64, fps: 5, format: 'yuv' }],
-      /streams\[0\]\.format: expected h264, rgb or nv12/,
+      /streams\[0\]\.format: expected one of h264, rgb, nv12, rgbp/,
     );
     bad([{ width: 64, height: 63, fps: 5 }], /streams\[0\]\.height: must be even/);
     bad([{ width: 64, height: 64, fps: 5, format: 'rgb' }], /stream 0 must be h264/);

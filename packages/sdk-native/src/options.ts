@@ -1,5 +1,5 @@
 import { CameraError } from './errors.js';
-import type { EncoderSettings, StreamFormat } from './types.js';
+import { type EncoderSettings, STREAM_FORMATS, type StreamFormat } from './types.js';
 
 /**
  * What the caller asks for. Only `source` is required; see CAMERA_DEFAULTS for the rest. Unset,
@@ -151,10 +151,10 @@ function resolveStreams(
   return streams.map((s: StreamOptions, i) => {
     const where = `streams[${i}].`;
     const format = s?.format ?? 'h264';
-    if (!['h264', 'rgb', 'nv12'].includes(format)) {
+    if (!STREAM_FORMATS.includes(format)) {
       throw new CameraError(
         'INVALID_PARAMETER',
-        `${where}format: expected h264, rgb or nv12, got ${String(format)}`,
+        `${where}format: expected one of ${STREAM_FORMATS.join(', ')}, got ${String(format)}`,
         { parameter: 'streams' },
       );
     }

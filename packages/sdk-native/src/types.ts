@@ -2,14 +2,19 @@
 // module of their own so no backend imports the factory that imports it.
 import type { CameraError } from './errors.js';
 
-/** What one stream carries: H.264, or raw pixels (packed 8-bit RGB, or NV12) for ML. */
-export type StreamFormat = 'h264' | 'rgb' | 'nv12';
+/**
+ * What a stream may carry: H.264, or raw pixels for ML: packed 8-bit RGB, NV12, or 8-bit RGB
+ * planar (an R plane, a G plane, a B plane: what the reCamera's NPU takes).
+ */
+export const STREAM_FORMATS = ['h264', 'rgb', 'nv12', 'rgbp'] as const;
+export type StreamFormat = (typeof STREAM_FORMATS)[number];
 
 /** One H.264 access unit (or, for a raw stream, one picture) as captured. */
 export interface EncodedFrame {
   /**
    * One whole Annex B access unit; SPS and PPS precede every IDR. For a raw stream the
-   * picture: packed R,G,B rows (width * 3 bytes each), or NV12 (Y plane, then interleaved UV).
+   * picture, rows packed: R,G,B rows (width * 3 bytes each), NV12 (Y plane, then interleaved
+   * UV), or RGB planar (R plane, G plane, B plane, width * height bytes each).
    */
   data: Buffer;
   /** Wall clock at capture, ms since the Unix epoch. */

@@ -15,10 +15,16 @@
  * NAME=0xCODE) with an error code; and encode by replaying real H.264 (STANDIN_H264_DIR/WxH.h264,
  * made by ffmpeg at test time), one picture per GetStream, split into one pack per NAL unit with
  * its start code as the vendor encoder does (SPS, PPS, SEI, slice), the SEI pack with a non-zero
- * u32Offset. STANDIN_SENSOR names the sensor that answers its probe (default ov5647; `none`). */
+ * u32Offset. A raw VPSS channel (RGB 888, RGB 888 planar, NV12; not bound to an encoder) hands
+ * out pictures at its frame rate through CVI_VPSS_GetChnFrame, every plane's rows padded to the
+ * SDK's 64-byte alignment with 0xEE bytes, each pixel byte a known function of (sequence, plane,
+ * row, column): standin_pixel() below, which the tests compute too. Their "physical" addresses
+ * are heap addresses that libsys's CVI_SYS_MmapCache hands back as the mapping.
+ * STANDIN_SENSOR names the sensor that answers its probe (default ov5647; `none`). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -212,6 +218,21 @@ cvi_s32 CVI_SYS_Bind(const cvi_mmf_chn *src, const cvi_mmf_chn *dst) {
 cvi_s32 CVI_SYS_UnBind(const cvi_mmf_chn *src, const cvi_mmf_chn *dst) {
   ENTER(CVI_SYS_UnBind);
   return standin_destroy("bind", dst->channel * 256 + src->device * 16 + src->channel) ? 0 : FAILED;
+}
+/* A raw picture's planes live in this process's heap (libvpss): the "physical" address is the
+ * heap address, and mapping it hands it back. Each mapping is a resource, to be unmapped. */
+void *CVI_SYS_MmapCache(uint64_t phys, cvi_u32 size) {
+  if (standin_fail("CVI_SYS_MmapCache")) return NULL;
+  if (phys == 0 || size == 0) {
+    standin_reject("CVI_SYS_MmapCache", "no address or size");
+    return NULL;
+  }
+  return standin_create("mmap", (int)(phys & 0x7fffffff)) ? (void *)(uintptr_t)phys : NULL;
+}
+cvi_s32 CVI_SYS_Munmap(void *addr, cvi_u32 size) {
+  ENTER(CVI_SYS_Munmap);
+  (void)size;
+  return standin_destroy("mmap", (int)((uintptr_t)addr & 0x7fffffff)) ? 0 : FAILED;
 }
 #endif
 
@@ -491,8 +512,38 @@ cvi_sensor_obj STANDIN_OBJECT = {reg_cb, unreg_cb, set_bus, {0}, patch_rx, patch
 /* ---- libvpss ---- */
 #ifdef STANDIN_VPSS
 const cvi_vb_config *standin_vb(void);
+#define MAX_HELD 4
 static cvi_vpss_grp_attr grp;
 static cvi_vpss_chn_attr chns[4];
+static struct raw_channel {
+  int timer;          /* readable once per frame interval of the channel */
+  cvi_u32 seq;        /* pictures handed out */
+  uint8_t *held[MAX_HELD];
+} raw[4];
+
+/* A picture's planes as the SDK lays them out (COMMON_GetPicBufferConfig, 64-byte rows). */
+static unsigned planes(const cvi_vpss_chn_attr *a, cvi_u32 row[3], cvi_u32 rows[3]) {
+  cvi_u32 w = a->width, h = a->height;
+  switch (a->pixel_format) {
+    case CVI_PIXEL_RGB_888: row[0] = 3 * w, rows[0] = h; return 1;
+    case CVI_PIXEL_RGB_888_PLANAR: row[0] = row[1] = row[2] = w, rows[0] = rows[1] = rows[2] = h; return 3;
+    default: row[0] = row[1] = w, rows[0] = h, rows[1] = h / 2; return 2; /* NV12, NV21 */
+  }
+}
+static cvi_u32 aligned(cvi_u32 n) { return (n + CVI_ROW_ALIGN - 1) & ~(CVI_ROW_ALIGN - 1); }
+static cvi_u32 block_size(const cvi_vpss_chn_attr *a) {
+  cvi_u32 row[3], rows[3], size = 0;
+  for (unsigned p = 0, n = planes(a, row, rows); p < n; p++) size += aligned(row[p]) * rows[p];
+  return size;
+}
+static int is_raw(cvi_u32 format) {
+  return format == CVI_PIXEL_RGB_888 || format == CVI_PIXEL_RGB_888_PLANAR || format == CVI_PIXEL_NV12;
+}
+/* Byte `column` of row `row` of plane `plane` of picture `seq`: what the tests expect. */
+static uint8_t standin_pixel(cvi_u32 seq, unsigned plane, cvi_u32 row, cvi_u32 column) {
+  return (uint8_t)(seq + column * (plane + 1) + row * 3 + plane * 50);
+}
+
 cvi_s32 CVI_VPSS_CreateGrp(cvi_s32 g, const cvi_vpss_grp_attr *a) {
   ENTER(CVI_VPSS_CreateGrp);
   standin_log("CVI_VPSS_CreateGrp grp=%d max=%ux%u pixel=%u dev=%u", g, a->max_width, a->max_height, a->pixel_format,
@@ -520,19 +571,35 @@ cvi_s32 CVI_VPSS_StopGrp(cvi_s32 g) {
 }
 cvi_s32 CVI_VPSS_SetChnAttr(cvi_s32 g, cvi_s32 c, const cvi_vpss_chn_attr *a) {
   ENTER(CVI_VPSS_SetChnAttr);
-  standin_log("CVI_VPSS_SetChnAttr grp=%d chn=%d size=%ux%u pixel=%u", g, c, a->width, a->height, a->pixel_format);
+  standin_log("CVI_VPSS_SetChnAttr grp=%d chn=%d size=%ux%u pixel=%u fps=%d/%d depth=%u", g, c, a->width, a->height,
+              a->pixel_format, a->frame_rate.src, a->frame_rate.dst, a->depth);
   if (c < 0 || c >= 4) return standin_reject("CVI_VPSS_SetChnAttr", "channel out of range");
-  if (a->pixel_format != CVI_PIXEL_NV21) return standin_reject("CVI_VPSS_SetChnAttr", "pixel format not NV21");
+  if (a->pixel_format != CVI_PIXEL_NV21 && !is_raw(a->pixel_format)) return standin_reject("CVI_VPSS_SetChnAttr", "pixel format not NV21, NV12, RGB 888 or RGB 888 planar");
   if (a->width % 2 || a->height % 2 || a->width > grp.max_width || a->height > grp.max_height) return standin_reject("CVI_VPSS_SetChnAttr", "size");
+  if (is_raw(a->pixel_format) && (a->depth < 1 || a->frame_rate.dst < 1 || a->frame_rate.dst > a->frame_rate.src)) {
+    return standin_reject("CVI_VPSS_SetChnAttr", "a channel read by GetChnFrame needs a depth and a frame rate");
+  }
   chns[c] = *a;
   return 0;
 }
 cvi_s32 CVI_VPSS_EnableChn(cvi_s32 g, cvi_s32 c) {
   ENTER(CVI_VPSS_EnableChn);
+  raw[c].timer = -1;
+  if (is_raw(chns[c].pixel_format)) {
+    raw[c].timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    long ns = 1000000000L / chns[c].frame_rate.dst;
+    struct itimerspec t = {{ns / 1000000000L, ns % 1000000000L}, {0, 1000000}};
+    timerfd_settime(raw[c].timer, 0, &t, NULL);
+  }
   return standin_create("vpss-chn", g * 16 + c) ? 0 : FAILED;
 }
 cvi_s32 CVI_VPSS_DisableChn(cvi_s32 g, cvi_s32 c) {
   ENTER(CVI_VPSS_DisableChn);
+  for (int i = 0; i < MAX_HELD; i++) {
+    if (raw[c].held[i]) return standin_reject("CVI_VPSS_DisableChn", "a picture was not released");
+  }
+  if (raw[c].timer >= 0) close(raw[c].timer);
+  memset(&raw[c], 0, sizeof raw[c]);
   return standin_destroy("vpss-chn", g * 16 + c) ? 0 : FAILED;
 }
 cvi_s32 CVI_VPSS_AttachVbPool(cvi_s32 g, cvi_s32 c, cvi_u32 pool) {
@@ -540,12 +607,69 @@ cvi_s32 CVI_VPSS_AttachVbPool(cvi_s32 g, cvi_s32 c, cvi_u32 pool) {
   const cvi_vb_config *vb = standin_vb();
   standin_log("CVI_VPSS_AttachVbPool grp=%d chn=%d pool=%u", g, c, pool);
   if (pool >= vb->pool_count) return standin_reject("CVI_VPSS_AttachVbPool", "no such pool");
-  if (vb->pools[pool].block_size < chns[c].width * chns[c].height * 3 / 2) return standin_reject("CVI_VPSS_AttachVbPool", "pool blocks too small for the channel");
+  if (vb->pools[pool].block_size < block_size(&chns[c])) return standin_reject("CVI_VPSS_AttachVbPool", "pool blocks too small for the channel");
   return standin_create("vpss-pool", g * 16 + c) ? 0 : FAILED;
 }
 cvi_s32 CVI_VPSS_DetachVbPool(cvi_s32 g, cvi_s32 c) {
   ENTER(CVI_VPSS_DetachVbPool);
   return standin_destroy("vpss-pool", g * 16 + c) ? 0 : FAILED;
+}
+cvi_s32 CVI_VPSS_GetChnFrame(cvi_s32 g, cvi_s32 c, cvi_video_frame_info *f, cvi_s32 timeout_ms) {
+  ENTER(CVI_VPSS_GetChnFrame);
+  if (c < 0 || c >= 4 || !standin_live("vpss-chn", g * 16 + c)) return standin_reject("CVI_VPSS_GetChnFrame", "channel not enabled");
+  const cvi_vpss_chn_attr *a = &chns[c];
+  if (!is_raw(a->pixel_format)) return standin_reject("CVI_VPSS_GetChnFrame", "not a raw channel (its pictures go to its encoder)");
+  if (!standin_live("vpss-grp-started", g) || !standin_live("isp-run", 0) || !standin_live("vi-chn", 0)) {
+    return standin_reject("CVI_VPSS_GetChnFrame", "VI channel, ISP or VPSS group not running");
+  }
+  int slot = -1, held = 0;
+  for (int i = 0; i < MAX_HELD; i++) {
+    if (raw[c].held[i]) held++;
+    else if (slot < 0) slot = i;
+  }
+  if (held >= (int)a->depth || slot < 0) return standin_reject("CVI_VPSS_GetChnFrame", "more pictures held than the channel's depth");
+  struct pollfd pfd = {raw[c].timer, POLLIN, 0};
+  uint64_t ticks;
+  if (poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms) < 1 || read(raw[c].timer, &ticks, sizeof ticks) != sizeof ticks) {
+    return (cvi_s32)0xC006800E; /* CVI_ERR_VPSS_BUF_EMPTY */
+  }
+  cvi_u32 row[3], rows[3];
+  unsigned n = planes(a, row, rows);
+  uint8_t *block = malloc(block_size(a)), *plane = block;
+  if (!block) return FAILED;
+  memset(f, 0, sizeof *f);
+  f->width = a->width;
+  f->height = a->height;
+  f->pixel_format = a->pixel_format;
+  for (unsigned p = 0; p < n; p++) {
+    cvi_u32 stride = aligned(row[p]);
+    memset(plane, 0xee, (size_t)stride * rows[p]);
+    for (cvi_u32 y = 0; y < rows[p]; y++) {
+      for (cvi_u32 x = 0; x < row[p]; x++) plane[(size_t)y * stride + x] = standin_pixel(raw[c].seq, p, y, x);
+    }
+    f->stride[p] = stride;
+    f->phys_addr[p] = (uint64_t)(uintptr_t)plane;
+    f->length[p] = stride * rows[p];
+    plane += (size_t)stride * rows[p];
+  }
+  f->time_ref = raw[c].seq * 2;
+  f->pts = (uint64_t)raw[c].seq * 1000000u / (uint64_t)a->frame_rate.dst;
+  f->pool_id = (cvi_u32)c;
+  raw[c].held[slot] = block;
+  raw[c].seq++;
+  return standin_create("vpss-frame", c * 16 + slot) ? 0 : FAILED;
+}
+cvi_s32 CVI_VPSS_ReleaseChnFrame(cvi_s32 g, cvi_s32 c, const cvi_video_frame_info *f) {
+  ENTER(CVI_VPSS_ReleaseChnFrame);
+  (void)g;
+  for (int i = 0; c >= 0 && c < 4 && i < MAX_HELD; i++) {
+    if (raw[c].held[i] && (uintptr_t)raw[c].held[i] == f->phys_addr[0]) {
+      free(raw[c].held[i]);
+      raw[c].held[i] = NULL;
+      return standin_destroy("vpss-frame", c * 16 + i) ? 0 : FAILED;
+    }
+  }
+  return standin_reject("CVI_VPSS_ReleaseChnFrame", "not a picture handed out");
 }
 /* The size of an enabled VPSS channel, for VENC to check its binding. */
 cvi_size standin_vpss_size(int c) {

@@ -33,7 +33,7 @@ interface Run {
   prefix: string;
 }
 
-/** Runs the self-test once: FRAMES per stream, streams as WxH@FPS:KBPS:GOP. */
+/** Runs the self-test once: FRAMES per stream, streams as WxH@FPS:KBPS:GOP or WxH@FPS:FORMAT. */
 function run(
   target: Target,
   program: string,
@@ -66,9 +66,13 @@ function run(
 }
 
 function decode(file: string): { frames: number; errors: string } {
-  const result = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'framecrc', '-'], {
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    'ffmpeg',
+    ['-v', 'error', '-f', 'h264', '-i', file, '-f', 'framecrc', '-'],
+    {
+      encoding: 'utf8',
+    },
+  );
   return {
     frames: result.stdout.split('\n').filter((l) => /^\d+,/.test(l)).length,
     errors: result.stderr + (result.status === 0 ? '' : `exit ${result.status}`),
@@ -112,7 +116,9 @@ describe.each(['glibc', 'musl', 'riscv64'] as const)(
       expect(r.log).toMatch(/^sensor_probe ov5647 pipe=0 bus=2 addr=0x36 answered$/m);
       expect(r.log).toMatch(/^CVI_VB_SetConfig pool=0 size=345600 count=4 remap=2$/m);
       expect(r.log).toMatch(/^CVI_VI_SetDevAttr dev=0 intf=5 size=1920x1080 bayer=0 wdr=0$/m);
-      expect(r.log).toMatch(/^CVI_VPSS_SetChnAttr grp=0 chn=1 size=320x180 pixel=19$/m);
+      expect(r.log).toMatch(
+        /^CVI_VPSS_SetChnAttr grp=0 chn=1 size=320x180 pixel=19 fps=-1\/-1 depth=0$/m,
+      );
       expect(r.log).toMatch(
         /^CVI_VENC_CreateChn chn=0 payload=96 size=640x360 max=640x360 buf=524288 byframe=1 rc=1 gop=30 fps=30\/30 bitrate=1000 gopmode=0$/m,
       );
@@ -132,9 +138,46 @@ describe.each(['glibc', 'musl', 'riscv64'] as const)(
       const at = order.map((line) => r.log.split('\n').indexOf(line));
       expect(at).toEqual([...at].sort((a, b) => a - b));
       for (const stream of [0, 1]) {
-        const decoded = decode(`${r.prefix}.${stream}.h264`);
+        const decoded = decode(`${r.prefix}.${stream}`);
         expect(decoded.errors).toBe('');
         expect(decoded.frames).toBe(Number(counts?.[stream + 1]));
+      }
+    });
+
+    it('copies a raw RGB planar channel out of VPSS beside H.264: packed rows, the pixels VPSS made', () => {
+      const [w, h] = [64, 48];
+      const r = run(target, program, root, ['640x360@30:1000:30', `${w}x${h}@15:rgbp`], {}, 10);
+      const counts = /^ok stream0=(\d+)\/\d+ stream1=(\d+)\/(\d+) bad=0$/m.exec(r.out);
+      expect(counts, r.out).not.toBeNull();
+      expect(counts?.[3]).toBe(counts?.[2]); // every picture stands alone: a keyframe
+      expect(r.status).toBe(0);
+      expect(r.log).not.toMatch(/REJECT/);
+      expect(r.leaks).toEqual([]); // every picture released, every plane unmapped
+      // An RGB planar VPSS channel at its own rate, kept for us; no encoder bound to it.
+      expect(r.log).toMatch(
+        /^CVI_VPSS_SetChnAttr grp=0 chn=1 size=64x48 pixel=2 fps=30\/15 depth=1$/m,
+      );
+      expect(r.log).toMatch(/^CVI_VB_SetConfig pool=1 size=9216 count=4 remap=2$/m); // 3 × 64 × 48
+      expect(r.log).not.toMatch(/^CVI_VENC_CreateChn chn=1 /m);
+      expect(r.log).not.toMatch(/^CVI_SYS_Bind 6\/0\/1 /m);
+      // The pictures, rows packed (the stand-in padded each to 64 bytes with 0xEE: none left).
+      const pictures = readFileSync(`${r.prefix}.1`);
+      const size = 3 * w * h;
+      expect(pictures.length % size).toBe(0);
+      expect(pictures.length / size).toBeGreaterThanOrEqual(10);
+      for (let n = 0; n < pictures.length / size; n++) {
+        const picture = pictures.subarray(n * size, (n + 1) * size);
+        const seq = picture[0] as number; // standin_pixel(seq, 0, 0, 0) = seq
+        const want = Buffer.alloc(size);
+        for (let plane = 0; plane < 3; plane++) {
+          for (let y = 0; y < h; y++) {
+            for (let x = 0; x < w; x++) {
+              want[plane * w * h + y * w + x] = (seq + x * (plane + 1) + y * 3 + plane * 50) & 255;
+            }
+          }
+        }
+        expect(picture.equals(want), `picture ${n}`).toBe(true);
+        expect(seq).toBe(n); // none skipped
       }
     });
 

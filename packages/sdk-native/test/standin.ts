@@ -202,7 +202,7 @@ export function startCalls(): string[] {
   const header = readFileSync(join(native, 'cam_cvi.h'), 'utf8');
   const all = [...header.matchAll(/X\(cvi_s32, (CVI_\w+),/g)].map((m) => m[1] as string);
   const teardownOrStreaming =
-    /Exit$|Close$|Destroy|Stop|Disable|Detach|UnBind|UnRegister|GetFd|GetStream|ReleaseStream|RequestIDR|ResetChn|ISP_Run/;
+    /Exit$|Close$|Destroy|Stop|Disable|Detach|UnBind|UnRegister|GetFd|GetStream|ReleaseStream|RequestIDR|ResetChn|ISP_Run|ChnFrame|Munmap/;
   return [
     ...all.filter((name) => !teardownOrStreaming.test(name)),
     'sensor_register_callback',
