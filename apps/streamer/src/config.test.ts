@@ -13,6 +13,7 @@ import {
   OPTIONS,
   parseCli,
   resolveConfig,
+  shownOf,
 } from './config';
 
 const dir = mkdtempSync(join(tmpdir(), 'cam-config-'));
@@ -183,11 +184,14 @@ describe('parseCli', () => {
       shmSlots: 8,
     });
     expect(run([])).toMatchObject({ shmBytes: undefined, shmSlots: undefined });
-    // --help shows @cam/shm's own defaults: keep them true.
+    // --help shows @cam/shm's own defaults, from its layout (cam_shm.h).
     const { defaultTotalBytes, defaultSlots } = shmLayout();
-    const shown = (flag: string) => OPTIONS.find((o) => o.flag === flag)?.shown;
-    expect(shown('shm-bytes')).toBe(`(@cam/shm: ${defaultTotalBytes / 1024 / 1024}m)`);
-    expect(shown('shm-slots')).toBe(`(@cam/shm: ${defaultSlots})`);
+    const line = (flag: string) =>
+      helpText('x')
+        .split('\n')
+        .find((l) => l.startsWith(`--${flag} `));
+    expect(line('shm-bytes')).toContain(` (@cam/shm: ${defaultTotalBytes / 1024 / 1024}m) `);
+    expect(line('shm-slots')).toContain(` (@cam/shm: ${defaultSlots}) `);
   });
 
   it('ranks flag over env over config file over default, option by option', () => {
@@ -216,7 +220,7 @@ describe('parseCli', () => {
     );
     const file = configFile({ channels: ['640x480@30', '320x240@30:mjpeg'] });
     expect(errorOf(['--config', file])).toBe(
-      `--channels: channel 1 "320x240@30:mjpeg": unknown option "mjpeg" (want h264, rgb, nv12, bitrate=KBPS, gop=N, shm=BYTES, slots=N) (from ${file})`,
+      `--channels: channel 1 "320x240@30:mjpeg": unknown option "mjpeg" (want h264, rgb, nv12, rgbp, bitrate=KBPS, gop=N, shm=BYTES, slots=N) (from ${file})`,
     );
     expect(
       run(['--config', configFile({ channels: ['640x480@30', '320x240@30'] })]).channels,
@@ -380,7 +384,7 @@ describe('README', () => {
       expect(row, o.flag).toBeDefined();
       expect(row).toContain(`\`${o.env}\``);
       const none = o.default === null || (Array.isArray(o.default) && o.default.length === 0);
-      const shown = o.shown ?? (none ? undefined : String(o.default));
+      const shown = o.shown !== undefined ? shownOf(o) : none ? undefined : String(o.default);
       if (shown !== undefined) expect(row).toContain(`\`${shown}\``);
     }
   });

@@ -5,7 +5,13 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { CAMERA_DEFAULTS, CAMERA_LIMITS, parseSource, SOURCE_FORMS } from '@cam/sdk-native';
+import {
+  CAMERA_DEFAULTS,
+  CAMERA_LIMITS,
+  parseSource,
+  SOURCE_FORMS,
+  STREAM_FORMATS,
+} from '@cam/sdk-native';
 import { shmLayout, shmNameProblem } from '@cam/shm';
 import { type ChannelRequest, ChannelSpecError, formatChannel, parseChannels } from './channels';
 import type { JoinSetting } from './join';
@@ -99,8 +105,11 @@ interface Option<K extends keyof StreamerConfig> {
   expect: string | (() => string);
   help: string;
   default: StreamerConfig[K];
-  /** The default as --help and the README show it, when the camera decides it (fps). */
-  shown?: string;
+  /**
+   * The default as --help and the README show it, when another package decides it (the camera's
+   * fps; a function where it lives in a package loaded on demand: @cam/shm's ring size).
+   */
+  shown?: string | (() => string);
   /** Returns undefined when the raw value is invalid. */
   parse(raw: Raw): StreamerConfig[K] | undefined;
   /** Programmatic-only options have no flag in --help. */
@@ -303,7 +312,7 @@ export const OPTIONS = [
     key: 'channels',
     flag: 'channels',
     expect: 'channel specs like 1920x1080@30,1280x720@30,640x640@15:rgb',
-    help: 'several streams from the one camera: WxH@FPS[:h264|rgb|nv12][:bitrate=KBPS][:gop=N][:shm=BYTES][:slots=N], comma-separated; channel 0 is what v1.0 clients get',
+    help: `several streams from the one camera: WxH@FPS[:${STREAM_FORMATS.join('|')}][:bitrate=KBPS][:gop=N][:shm=BYTES][:slots=N], comma-separated; channel 0 is what v1.0 clients get`,
     default: undefined,
     shown: '(one: --width x --height @ --fps)',
     parse: parseChannelsOption,
@@ -346,7 +355,7 @@ export const OPTIONS = [
     expect: 'bytes 64k..1024m: an integer, or with a k or m suffix (KiB, MiB)',
     help: 'size of the ring (RAM); 8m = 8 MiB; each slot gets bytes/slots, a larger frame is not written to the ring',
     default: undefined,
-    shown: '(@cam/shm: 16m)',
+    shown: () => `(@cam/shm: ${shmLayout().defaultTotalBytes / MiB}m)`,
     parse: parseBytes(64 * KiB, 1024 * MiB),
   }),
   option({
@@ -355,7 +364,7 @@ export const OPTIONS = [
     expect: () => `an integer ${shmLayout().minSlots}..${shmLayout().maxSlots}`,
     help: 'frames the ring holds; a reader a whole ring behind loses frames',
     default: undefined,
-    shown: '(@cam/shm: 32)',
+    shown: () => `(@cam/shm: ${shmLayout().defaultSlots})`,
     parse: parseShmSlots,
   }),
   option({
@@ -727,6 +736,16 @@ function isSwitch(o: (typeof OPTIONS)[number]): boolean {
   return typeof o.default === 'boolean';
 }
 
+/** The default --help shows; "(@cam/shm)" when the package that knows it cannot load. */
+export function shownOf(o: (typeof OPTIONS)[number]): string {
+  if (typeof o.shown !== 'function') return o.shown ?? shownDefault(o.default);
+  try {
+    return o.shown();
+  } catch {
+    return '(@cam/shm)';
+  }
+}
+
 function shownDefault(value: unknown): string {
   if (value === null) return '(none)';
   if (Array.isArray(value)) return value.length ? value.join(',') : '(any)';
@@ -737,7 +756,7 @@ function shownDefault(value: unknown): string {
 export function helpText(version: string): string {
   const rows = OPTIONS.filter((o) => o.cli).map((o) => {
     const flag = isSwitch(o) ? `--${o.flag}` : `--${o.flag} <value>`;
-    return [flag, o.env, o.shown ?? shownDefault(o.default), o.help];
+    return [flag, o.env, shownOf(o), o.help];
   });
   rows.push(['--config <file>', 'CAM_CONFIG', '(none)', 'JSON file of flag names to values']);
   rows.push(['--help', '', '', 'print this help']);
