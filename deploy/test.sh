@@ -2,8 +2,9 @@
 # Checks the service files against the built streamer (pnpm exec turbo run build
 # --filter=@cam/streamer... first), everything under a temp directory, nothing installed:
 #   1. both parse: `sh -n` of the init script, `systemd-analyze verify` of the unit (if present);
-#   2. every CAM_* variable they set is one `cam-streamer --help` lists;
-#      (and, running, that the init script's CAM_SHM_* defaults reach the streamer);
+#   2. every CAM_* variable they set is one `cam-streamer --help` lists; the init script's
+#      default channels are those docs/DEVICE.md states, and the streamer takes its defaults
+#      (and, running, that its three channels and CAM_SHM_* defaults reach the streamer);
 #   3. the init script stops the seed's streamer, starts ours (start-stop-daemon, pid file) with
 #      the board's library path, serves /healthz,
 #      respawns it after a SIGKILL, reports status, and stops it leaving no process behind;
@@ -41,6 +42,18 @@ for var in $(grep -ohE '\bCAM_[A-Z_]+=' "$init" "$unit" | tr -d = | sort -u); do
   grep -qE "^--[a-z-]+ .* $var " <<<"$help" || fail "$var is not in cam-streamer --help"
 done
 log "every CAM_* variable set is in cam-streamer --help: ok"
+default() { sed -n "s/^$1=//p" "$init"; }
+channels=$(default CAM_CHANNELS)
+grep -qF "CAM_CHANNELS=$channels " "$root/docs/DEVICE.md" ||
+  fail "the init script's CAM_CHANNELS=$channels is not the one docs/DEVICE.md states"
+parsed=$(CAM_CHANNELS=$channels CAM_SHM_BYTES=$(default CAM_SHM_BYTES) CAM_SHM_SLOTS=$(default CAM_SHM_SLOTS) \
+  node --input-type=module -e "
+    const { parseCli } = await import('$root/apps/streamer/dist/index.js');
+    const { config } = parseCli([], process.env);
+    console.log(config.channels.map((c) => c.width + 'x' + c.height + '@' + c.fps + ':' + c.format).join(','));")
+[ "$parsed" = "1920x1080@30:h264,1280x720@30:h264,640x480@15:h264" ] ||
+  fail "the init script's defaults give channels $parsed, not the seed v1.1's three H.264 ones"
+log "default channels: the seed v1.1's three (as docs/DEVICE.md says), the streamer takes them: ok"
 
 command -v start-stop-daemon >/dev/null || { log "no start-stop-daemon: init script not run"; exit 0; }
 port_of() { # the port of the Nth "streamer started" line of the log
@@ -65,8 +78,7 @@ PIDFILE=$work/cam-streamer.pid
 LOG_FILE=$work/log
 RESPAWN_DELAY=0
 CAM_SOURCE=test
-CAM_WIDTH=160
-CAM_HEIGHT=120
+CAM_CHANNELS=160x120@30,128x72@30,64x48@15
 CAM_HOST=127.0.0.1
 CAM_PORT=0
 CAM_RTSP_PORT=0
@@ -81,11 +93,19 @@ loop=$(cat "$work/cam-streamer.pid")
 first=$(pgrep -P "$loop")
 [ -n "$first" ] || fail "no streamer under the respawn loop $loop"
 log "started: loop $loop, streamer $first, /healthz answers"
-# The script's own ring size (the defaults file sets none): 8 MiB, 16 slots.
-[ "$(stat -c %s "/dev/shm/cam-deploy-test-$$")" = 8388608 ] || fail "ring is not the script's 8 MiB"
-grep '"streamer started"' "$work/log" | head -1 | grep -q '"shmBytes":8388608,"shmSlots":16,' ||
-  fail "start line does not show the script's ring size"
-log "ring of the script's defaults: 8 MiB, 16 slots: ok"
+# Three channels (the default's shape, scaled down: the test source encodes in software), their
+# H.264 rings sharing the script's own 8 MiB (the defaults file sets no size), 16 slots each.
+ring="/dev/shm/cam-deploy-test-$$"
+total=0
+for n in 0 1 2; do total=$((total + $(stat -c %s "${ring}_ch$n"))); done
+[ "$total" -le 8388608 ] && [ "$total" -gt $((8388608 - 3 * 4096)) ] ||
+  fail "the three rings take $total bytes, not the script's 8 MiB"
+[ "$(stat -c %i "$ring")" = "$(stat -c %i "${ring}_ch0")" ] || fail "$ring is not channel 0's ring"
+[ "$(curl -fsS "http://127.0.0.1:$(port_of 1)/api/channels" | grep -o '"id":' | wc -l)" = 3 ] ||
+  fail "/api/channels does not list three channels"
+grep '"streamer started"' "$work/log" | head -1 | grep -q '"shmSlots":16,' ||
+  fail "start line does not show the script's 16 slots"
+log "three channels, rings sharing the script's 8 MiB with 16 slots: ok"
 [ "$(cat "$work/seed-calls")" = stop ] || fail "start did not stop the seed's streamer first"
 tr '\0' '\n' <"/proc/$first/environ" | grep -qx 'LD_LIBRARY_PATH=/mnt/system/lib:/mnt/system/usr/lib:/mnt/system/usr/lib/3rd.*' ||
   fail "the streamer did not get the board's library path"
@@ -105,7 +125,9 @@ sh "$init" stop
 ! kill -0 "$loop" 2>/dev/null || fail "respawn loop $loop still running"
 ! kill -0 "$second" 2>/dev/null || fail "streamer $second still running"
 [ ! -e "$work/cam-streamer.pid" ] || fail "pid file left behind"
-[ ! -e "/dev/shm/cam-deploy-test-$$" ] || fail "shm ring left behind"
+for name in "$ring" "${ring}_ch0" "${ring}_ch1" "${ring}_ch2"; do
+  [ ! -e "$name" ] || fail "shm ring $name left behind"
+done
 grep -q '"streamer stopped"' "$work/log" || fail "the streamer did not stop cleanly"
 set +e
 sh "$init" status >/dev/null
