@@ -12,6 +12,7 @@ import { ShmReader } from '@cam/shm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamerConfig } from '../src/config';
 import { createLogger } from '../src/log';
+import { DROP_REASONS } from '../src/metrics';
 import { type FrameEvent, type Streamer, startStreamer } from '../src/streamer';
 import { type Client, httpGet, openClient, waitFor } from './clients';
 import { concat, ffmpegDecode, makeH264 } from './h264';
@@ -41,8 +42,24 @@ async function start(impl: 'uws' | 'ws', config: Partial<StreamerConfig>) {
   );
   running.push(streamer);
   const events: FrameEvent[] = [];
-  streamer.on('frame', (e) => events.push(e));
-  return { streamer, logs, events, port: streamer.port, ws: `ws://127.0.0.1:${streamer.port}` };
+  // Beside each event: its channel's client drops so far (every reason). The event comes before
+  // the frame goes to the clients, so the difference between two events' counts is what the
+  // frames from the first up to the second (excluded) lost.
+  const dropsBefore: number[] = [];
+  const drops = (channel: number) =>
+    DROP_REASONS.reduce((n, r) => n + streamer.metrics.channelDrops.get(String(channel), r), 0);
+  streamer.on('frame', (e) => {
+    events.push(e);
+    dropsBefore.push(drops(e.channel));
+  });
+  return {
+    streamer,
+    logs,
+    events,
+    dropsBefore,
+    port: streamer.port,
+    ws: `ws://127.0.0.1:${streamer.port}`,
+  };
 }
 
 /** The status line and body of a refused WebSocket upgrade, read from a raw socket. */
@@ -146,6 +163,13 @@ describe.each(IMPLEMENTATIONS)('channels on %s', (impl) => {
     );
     for (const c of clients) c.ws.close();
     await Promise.all(clients.map((c) => c.closed));
+    // Each client's window, first to last frame it got, is closed by a later frame of its channel:
+    // the drop count at that frame's event covers every frame of the window.
+    const lastOf = (c: Client) => decodeChannelMessage(c.messages.at(-1)?.data as Uint8Array);
+    const lasts = clients.map((c) => lastOf(c).timestampMs);
+    await waitFor('a frame after each client window', () =>
+      lasts.every((t, id) => s.events.some((e) => e.channel === id && e.timestampMs > t)),
+    );
     const sizes = [
       { width: 320, height: 240 },
       { width: 160, height: 120 },
@@ -160,21 +184,21 @@ describe.each(IMPLEMENTATIONS)('channels on %s', (impl) => {
       expect(result.errors).toBe('');
       expect(result.frames).toBe(decoded.length);
       expect(await probeSize(stream)).toEqual(sizes[id]);
-      // Every frame of its channel from the first it got to the last: none lost, none foreign.
+      // Every frame of its channel from the first it got to the last, in order, none foreign;
+      // a frame it did not get is one the server counted as dropped for it (under heavy load a
+      // client may fall behind), to the frame: none may go missing uncounted.
       const first = decoded[0]?.timestampMs ?? 0;
-      const last = decoded.at(-1)?.timestampMs ?? 0;
+      const last = lasts[id] as number;
+      const at = (t: number) => s.events.findIndex((e) => e.channel === id && e.timestampMs === t);
+      const after = s.events.findIndex((e) => e.channel === id && e.timestampMs > last);
       const expected = s.events
         .filter((e) => e.channel === id && e.timestampMs >= first && e.timestampMs <= last)
         .map((e) => e.timestampMs);
-      // (A frame the server skipped for this client is counted: under heavy load a client may
-      // fall behind; none may go missing uncounted.)
       const got = decoded.map((d) => d.timestampMs);
-      expect(got.every((t) => expected.includes(t))).toBe(true);
-      const counted = ['slow_client', 'backpressure'].reduce(
-        (n, reason) => n + s.streamer.metrics.channelDrops.get(String(id), reason),
-        0,
-      );
-      expect(expected.length - got.length).toBeLessThanOrEqual(counted);
+      expect(got.filter((t) => expected.includes(t))).toEqual(got);
+      expect(got).toEqual(expected.filter((t) => got.includes(t)));
+      const dropped = (s.dropsBefore[after] as number) - (s.dropsBefore[at(first)] as number);
+      expect(expected.length - got.length).toBe(dropped);
     }
     // Channel 1 takes every capture of the 30 fps source, channel 2 every other one: capture n
     // is channel 0's frame n, and for even n also channel 2's frame n / 2, at the same time.
