@@ -312,6 +312,7 @@ int main(int argc, char **argv) {
   put_u32_at(offsetof(cam_shm_header, pixel_format), CAM_SHM_PIXFMT_NV12);
   put(OP_INFO, 1);
   put_u32_at(offsetof(cam_shm_header, pixel_format), CAM_SHM_PIXFMT_RGB_PLANAR);
+  put(OP_INFO, 1);
   put_u32_at(offsetof(cam_shm_header, height), 0xAAAAAAAB);
   put_u32_at(offsetof(cam_shm_header, stride), 0xC0000000);
   put(OP_INFO, 1);
