@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ringBytesFor, ShmWriter } from '@cam/shm';
+import { ShmWriter } from '@cam/shm';
 import { describe, expect, it } from 'vitest';
-import { segmentsOfThisTest } from '../../../packages/shm/test/helpers';
+import { rawRgbRing, rgbPicture, segmentsOfThisTest } from '../../../packages/shm/test/helpers';
 import { encodePnm, savePicture } from './picture';
 
 const segmentName = segmentsOfThisTest();
@@ -13,16 +13,8 @@ describe('raw mode', () => {
   it('writes the next picture of a raw RGB ring as a PPM', async () => {
     const [w, h] = [24, 10];
     const name = segmentName();
-    const writer = ShmWriter.create(name, { totalBytes: ringBytesFor(4, w * h * 3), slots: 4 });
-    writer.setStreamInfo({
-      codec: 'rgb24',
-      width: w,
-      height: h,
-      fps: 15,
-      pixelFormat: 'rgb24',
-      stride: w * 3,
-    });
-    const picture = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 13) & 0xff);
+    const writer = rawRgbRing(name, w, h);
+    const picture = rgbPicture(w, h, 13);
     const path = join(dir, 'a.ppm');
     const saved = savePicture(name, path);
     setTimeout(() => writer.publish(picture, Date.now(), true), 50);

@@ -2,44 +2,22 @@
 // segment (the v1.0 name /video_stream of channel 0's ring).
 import { existsSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { segmentsOfThisTest } from '../test/helpers';
+import { rawRgbRing, rgbInfo, rgbPicture, segmentsOfThisTest } from '../test/helpers';
 import { ringBytesFor, ShmError, ShmReader, ShmWriter, shmLayout } from './index';
 
 const name = segmentsOfThisTest();
-
-function picture(width: number, height: number, seed: number): Uint8Array {
-  const p = new Uint8Array(width * height * 3);
-  for (let i = 0; i < p.length; i++) p[i] = (i * 31 + seed) & 0xff;
-  return p;
-}
 
 describe('raw-picture ring', () => {
   it('says its pixel format, size and stride, and gives a typed-array view of one picture', async () => {
     const n = name();
     const [w, h] = [64, 48];
     const bytes = w * h * 3;
-    const totalBytes = ringBytesFor(4, bytes);
-    const writer = ShmWriter.create(n, { totalBytes, slots: 4 });
+    const writer = rawRgbRing(n, w, h, 4);
     expect(writer.stats().slotBytes).toBeGreaterThanOrEqual(bytes);
-    expect(writer.stats().totalBytes).toBe(totalBytes);
-    writer.setStreamInfo({
-      codec: 'rgb24',
-      width: w,
-      height: h,
-      fps: 15,
-      pixelFormat: 'rgb24',
-      stride: w * 3,
-    });
+    expect(writer.stats().totalBytes).toBe(ringBytesFor(4, bytes));
     const reader = ShmReader.open(n);
-    expect(reader.streamInfo()).toMatchObject({
-      codec: 'rgb24',
-      width: w,
-      height: h,
-      fps: 15,
-      pixelFormat: 'rgb24',
-      stride: w * 3,
-    });
-    const sent = picture(w, h, 7);
+    expect(reader.streamInfo()).toMatchObject(rgbInfo(w, h));
+    const sent = rgbPicture(w, h, 31, 7);
     writer.publish(sent, 1_700_000_000_000, true);
     const frame = await reader.next();
     if (!frame) throw new Error('no frame');

@@ -1,5 +1,5 @@
-// Test helpers: unique segment names, child processes that speak JSON lines, real H.264 from
-// ffmpeg. Used by this package's tests and by apps/consumer-example's.
+// Test helpers: unique segment names, raw-picture rings, child processes that speak JSON lines,
+// real H.264 from ffmpeg. Used by this package's tests and by apps/consumer-example's.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { splitNalUnits } from '@cam/protocol';
 import { afterEach } from 'vitest';
+import { ringBytesFor, ShmWriter } from '../src/index';
 
 let counter = 0;
 
@@ -31,6 +32,33 @@ export function segmentsOfThisTest(): () => string {
     names.push(n);
     return n;
   };
+}
+
+/** The stream info of a ring of packed 8-bit RGB pictures, rows packed (stride = 3 × width). */
+export function rgbInfo(width: number, height: number) {
+  return {
+    codec: 'rgb24',
+    width,
+    height,
+    fps: 15,
+    pixelFormat: 'rgb24',
+    stride: width * 3,
+  } as const;
+}
+
+/** A ring of `slots` packed RGB pictures of width × height, its stream info set. */
+export function rawRgbRing(name: string, width: number, height: number, slots = 4): ShmWriter {
+  const writer = ShmWriter.create(name, {
+    totalBytes: ringBytesFor(slots, width * height * 3),
+    slots,
+  });
+  writer.setStreamInfo(rgbInfo(width, height));
+  return writer;
+}
+
+/** A packed RGB picture whose every byte differs from its neighbours (`step` apart, mod 256). */
+export function rgbPicture(width: number, height: number, step: number, seed = 0): Uint8Array {
+  return Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * step + seed) & 0xff);
 }
 
 /** Writes `value` at `offset` of a segment's file, as a hostile writer of the same user can. */
