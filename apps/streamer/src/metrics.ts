@@ -56,6 +56,11 @@ export class Counter implements Metric {
   }
 }
 
+/** A counter by `reason`, each of `reasons` shown (as 0) from the start. */
+export function byReason(name: string, help: string, reasons: readonly string[]): Counter {
+  return new Counter(name, help, 'reason', [...reasons]);
+}
+
 /** A value per channel, read when /metrics is scraped. */
 export class ChannelGauge implements Metric {
   constructor(
@@ -178,18 +183,16 @@ export class StreamerMetrics {
     'cam_bytes_sent_total',
     'WebSocket payload bytes sent, summed over clients.',
   );
-  readonly drops = new Counter(
+  readonly drops = byReason(
     'cam_client_drops_total',
     'Frames not sent to a client, by reason.',
-    'reason',
-    [...DROP_REASONS],
+    DROP_REASONS,
   );
   readonly connections = new Counter('cam_client_connections_total', 'WebSocket clients accepted.');
-  readonly disconnects = new Counter(
+  readonly disconnects = byReason(
     'cam_client_disconnects_total',
     'WebSocket clients gone, by reason.',
-    'reason',
-    [...DISCONNECT_REASONS],
+    DISCONNECT_REASONS,
   );
   readonly rejected = new Counter(
     'cam_client_rejected_total',

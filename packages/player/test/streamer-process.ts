@@ -1,9 +1,9 @@
 // The real streamer (apps/streamer), run as its own process with the software test source,
 // exactly as a user starts it: `cam-streamer --source test ...`. Stopping it sends SIGTERM.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../../apps/streamer/test/rtsp-clients';
 
 const cli = fileURLToPath(new URL('../../../apps/streamer/dist/cli.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
@@ -73,17 +73,6 @@ export async function startStreamerProcess(
         port: listening,
         stop: () => stop(child),
       });
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
     });
   });
 }

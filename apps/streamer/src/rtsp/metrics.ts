@@ -1,5 +1,6 @@
 // The RTSP side's /metrics (cam_rtsp_*), beside the WebSocket side's cam_* of the same meaning.
 import {
+  byReason,
   Counter,
   DISCONNECT_REASONS,
   DROP_REASONS,
@@ -32,11 +33,10 @@ export const RTSP_METHODS = [
 
 export class RtspMetrics {
   readonly connections = new Counter('cam_rtsp_connections_total', 'RTSP connections accepted.');
-  readonly disconnects = new Counter(
+  readonly disconnects = byReason(
     'cam_rtsp_connection_ends_total',
     'RTSP connections ended, by reason.',
-    'reason',
-    [...RTSP_DISCONNECT_REASONS],
+    RTSP_DISCONNECT_REASONS,
   );
   readonly requests = new Counter(
     'cam_rtsp_requests_total',
@@ -63,11 +63,10 @@ export class RtspMetrics {
     'cam_rtsp_keyframe_requests_total',
     'IDRs asked of the camera for RTSP clients starting to play (coalesced, rate-limited).',
   );
-  readonly drops = new Counter(
+  readonly drops = byReason(
     'cam_rtsp_client_drops_total',
     'Frames not sent to an RTSP client, by reason.',
-    'reason',
-    [...DROP_REASONS],
+    DROP_REASONS,
   );
   readonly messagesSent = new Counter(
     'cam_rtsp_frames_sent_total',
@@ -77,11 +76,10 @@ export class RtspMetrics {
     'cam_rtsp_bytes_sent_total',
     'RTP and RTCP bytes sent (interleaved framing included), summed over RTSP clients.',
   );
-  readonly disconnectsPlaying = new Counter(
+  readonly disconnectsPlaying = byReason(
     'cam_rtsp_plays_ended_total',
     'RTSP clients that stopped getting frames (PAUSE, TEARDOWN, gone), by reason.',
-    'reason',
-    [...DISCONNECT_REASONS],
+    DISCONNECT_REASONS,
   );
   readonly packetizeTime = new Histogram(
     'cam_rtsp_packetize_seconds',
