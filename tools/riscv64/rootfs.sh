@@ -15,7 +15,7 @@ suite=trixie
 packages=(nodejs libopenh264-dev)
 
 fail() { printf 'riscv64 rootfs: %s\n' "$*" >&2; exit 1; }
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/camstream/riscv64-rootfs
+cache=$HOME/.cache/camstream/riscv64-rootfs
 key=$(printf '%s\n' "$suite" "${packages[@]}" | sha256sum | cut -c1-12)
 rootfs=$cache/$suite-$key
 if [ -f "$rootfs/.complete" ]; then
