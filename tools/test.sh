@@ -5,7 +5,8 @@
 #   3. the checks that are scripts, not vitest suites: the service files against the built
 #      streamer (deploy/test.sh), publint + attw on what each package would publish
 #      (tools/pack-lint.sh), and the prebuilds of every native addon incl. riscv64 musl, checked
-#      by readelf and run under qemu (tools/prebuild-all.sh),
+#      by readelf and run under qemu (tools/prebuild-all.sh), then with those prebuilds the
+#      user's npx and npm install from a local registry (tools/registry/check.mjs),
 #   4. one summary line for the whole repo (tools/test-summary.mjs adds up each package's
 #      test-results/vitest.json and the script checks listed in test-results/checks.txt).
 # Extra arguments go to turbo (e.g. --filter=@cam/shm); with them, the script checks are skipped.
@@ -33,6 +34,9 @@ if [ "$#" = 0 ]; then
   check deploy bash deploy/test.sh
   check pack-lint bash tools/pack-lint.sh
   check prebuilds bash tools/prebuild-all.sh
+  # Every public package published to a local verdaccio as the release does, then npx
+  # @cam/streamer and npm install @cam/shm from it (uses the prebuilds just built; ~80 s warm).
+  check registry node tools/registry/check.mjs
   # libFuzzer over cam_shm.h's reader with hostile segments that change between calls, 20 s.
   check fuzz-shm bash native/shm/fuzz/fuzz.sh 20
   # The native self-tests built with ASan + UBSan (the C example runs sanitized in its tests).
