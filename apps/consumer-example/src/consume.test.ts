@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShmWriter } from '@cam/shm';
@@ -74,12 +74,32 @@ describe('consume', () => {
     }
     const summary = await done;
     writer.close();
-    // The reader wakes with frame 26 published and 8 slots: read 1-5, 20-26 (14 lost), 27-50.
-    // Saved: 1-5 and from keyframe 31 on; skipped: 20-30.
-    expect(summary).toMatchObject({ frames: 36, gaps: 1, lost: 14, saved: 5 + 20, skipped: 11 });
-    const decoded = execFileSync('ffmpeg', ['-v', 'error', '-i', save, '-f', 'framemd5', '-'], {
+    // How many frames the reader got before the burst depends on the machine's load; what must
+    // hold whatever it got: the burst made a gap, and the file is runs of consecutive frames,
+    // each starting at a keyframe (a run breaks only at a gap), that ffmpeg decodes cleanly.
+    expect(summary).toMatchObject({ frames: 36 });
+    expect(summary.gaps).toBeGreaterThanOrEqual(1);
+    expect(summary.saved).toBeGreaterThan(0);
+    const saved = readFileSync(save);
+    const kept: number[] = [];
+    for (let at = 0; at < saved.length; ) {
+      const i = aus.findIndex(
+        (au, j) =>
+          j > (kept.at(-1) ?? -1) && saved.subarray(at, at + au.data.length).equals(au.data),
+      );
+      expect(i, `saved bytes at ${at} are no frame of the stream`).toBeGreaterThanOrEqual(0);
+      kept.push(i);
+      at += (aus[i] as { data: Uint8Array }).data.length;
+    }
+    expect(kept).toHaveLength(summary.saved);
+    const runStarts = kept.filter((i, k) => k === 0 || i !== (kept[k - 1] as number) + 1);
+    expect(runStarts.every((i) => aus[i]?.keyframe)).toBe(true);
+    const decoded = spawnSync('ffmpeg', ['-v', 'error', '-i', save, '-f', 'framemd5', '-'], {
       encoding: 'utf8',
     });
-    expect(decoded.split('\n').filter((l) => l && !l.startsWith('#'))).toHaveLength(25);
+    expect(decoded.stderr).toBe('');
+    expect(decoded.stdout.split('\n').filter((l) => l && !l.startsWith('#'))).toHaveLength(
+      summary.saved,
+    );
   });
 });

@@ -19,23 +19,50 @@ const segmentName = segmentsOfThisTest();
 const out = mkdtempSync(join(tmpdir(), 'cam-c-example-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-function run(
-  binary: string,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // A hang is a failure too: killed after 20 s (code null).
-    const child = spawn(binary, args, { timeout: 20_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += String(d);
-    });
-    child.stderr.on('data', (d) => {
-      stderr += String(d);
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+type Ran = { code: number | null; stdout: string; stderr: string };
+
+/**
+ * Runs the consumer to its exit. The promise also has `seen(text)`, which resolves once its
+ * stdout holds text (or it exited): a test waits for the consumer to be positioned in the ring
+ * (its `info` line) instead of sleeping and hoping it got there.
+ */
+function run(binary: string, args: string[]): Promise<Ran> & { seen(text: string): Promise<void> } {
+  // A hang is a failure too: killed after 20 s (code null).
+  const child = spawn(binary, args, { timeout: 20_000 });
+  let stdout = '';
+  let stderr = '';
+  let exited = false;
+  child.stdout.on('data', (d) => {
+    stdout += String(d);
   });
+  child.stderr.on('data', (d) => {
+    stderr += String(d);
+  });
+  const done = new Promise<Ran>((resolve) =>
+    child.on('exit', (code) => {
+      exited = true;
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  const seen = (text: string) =>
+    new Promise<void>((resolve) => {
+      const check = () => (exited || stdout.includes(text)) && resolve();
+      child.stdout.on('data', check);
+      child.on('exit', check);
+      check();
+    });
+  return Object.assign(done, { seen });
+}
+
+/** Publishes `frame` every 20 ms until `done` settles: a consumer that starts at the next frame
+ *  gets one however long it takes to open the ring. */
+async function publishUntil<T>(done: Promise<T>, writer: ShmWriter, frame: Uint8Array): Promise<T> {
+  const timer = setInterval(() => writer.publish(frame, Date.now(), true), 20);
+  try {
+    return await done;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Lines of a consumer's output as they arrive; `seen(text)` resolves once text appeared. */
@@ -106,7 +133,7 @@ describe('C example consumer', () => {
     const child = spawn(binary, ['-n', '1000', '-o', save, name], { timeout: 20_000 });
     const out2 = watch(child);
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await out2.seen('info '); // opened and positioned: it gets every frame from the first
     const publish = (from: number, to: number) => {
       for (const au of aus.slice(from, to)) writer.publish(au.data, Date.now(), au.keyframe);
     };
@@ -166,8 +193,8 @@ describe('C example consumer', () => {
     for (const au of aus.slice(0, 20)) writer.publish(au.data, Date.now(), au.keyframe);
     const save = join(out, 'c.h264');
     const done = run(binary, ['-n', '40', '-s', 'keyframe', '-o', save, name]);
-    // The rest arrives live, while the consumer waits on the futex.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The rest arrives live, once the consumer is positioned (and then waits on the futex).
+    await done.seen('info ');
     for (const au of aus.slice(20)) writer.publish(au.data, Date.now(), au.keyframe);
     const { code, stdout, stderr } = await done;
     writer.close();
@@ -255,11 +282,11 @@ describe('C example consumer', () => {
     const writer = rawRgbRing(name, w, h);
     const picture = rgbPicture(w, h, 7);
     const path = join(out, 'c.ppm');
-    const done = run(binary, ['-p', path, name]);
-    // It takes the next picture after it opens the ring, whenever that is (an ASan build starts
-    // slowly on a busy machine): one every 50 ms until it has one.
-    const publishing = setInterval(() => writer.publish(picture, Date.now(), true), 50);
-    const { code, stdout, stderr } = await done.finally(() => clearInterval(publishing));
+    const { code, stdout, stderr } = await publishUntil(
+      run(binary, ['-p', path, name]),
+      writer,
+      picture,
+    );
     writer.close();
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -286,10 +313,11 @@ describe('C example consumer', () => {
     const header = shmLayout().header as Record<string, number>;
     poke(name, header.height as number, 1684887088, 4);
     poke(name, header.stride as number, 3649452082, 4);
-    const done = run(binary, ['-p', join(out, 'wrap.ppm'), name]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    writer.publish(new Uint8Array(32), Date.now(), true);
-    const { code, stderr } = await done;
+    const { code, stderr } = await publishUntil(
+      run(binary, ['-p', join(out, 'wrap.ppm'), name]),
+      writer,
+      new Uint8Array(32),
+    );
     writer.close();
     expect(code).toBe(1);
     expect(stderr).toBe(
