@@ -56,7 +56,11 @@ function run(binary: string, args: string[]): Promise<Ran> & { seen(text: string
 
 /** Publishes `frame` every 20 ms until `done` settles: a consumer that starts at the next frame
  *  gets one however long it takes to open the ring. */
-async function publishUntil<T>(done: Promise<T>, writer: ShmWriter, frame: Uint8Array): Promise<T> {
+async function publishUntil<T>(
+  done: Promise<T>,
+  writer: Pick<ShmWriter, 'publish'>,
+  frame: Uint8Array,
+): Promise<T> {
   const timer = setInterval(() => writer.publish(frame, Date.now(), true), 20);
   try {
     return await done;
