@@ -37,6 +37,7 @@ describe('metrics', () => {
       maxBufferedBytes: () => 9,
       gopCacheBytes: () => 3,
       uptimeS: () => 1,
+      cameraDrops: () => ({ queueFull: 4, malformed: 1 }),
     });
     m.drops.inc(2, 'slow_client');
     const text = m.render();
@@ -48,6 +49,9 @@ describe('metrics', () => {
     expect(text).toContain('cam_client_buffered_bytes_max 9\n');
     expect(text).toContain('cam_client_drops_total{reason="slow_client"} 2\n');
     expect(text).toContain('cam_client_drops_total{reason="waiting_for_keyframe"} 0\n');
+    expect(text).toContain('# TYPE cam_camera_drops_total counter\n');
+    expect(text).toContain('cam_camera_drops_total{reason="queueFull"} 4\n');
+    expect(text).toContain('cam_camera_drops_total{reason="malformed"} 1\n');
     expect(text).toContain('# TYPE cam_fanout_seconds histogram\n');
     expect(text).toContain('# TYPE cam_capture_to_server_seconds histogram\n');
     expect(text).toMatch(/cam_resident_memory_bytes \d+\n/);

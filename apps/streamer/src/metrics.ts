@@ -97,6 +97,26 @@ export interface ChannelMetrics {
   shmErrors: ChannelCounter;
 }
 
+/** A counter another part keeps (the camera's drops), by label value, read when /metrics is scraped. */
+export class ReadCounter implements Metric {
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly label: string,
+    private readonly read: () => Record<string, number>,
+  ) {}
+
+  render(): string[] {
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} counter`,
+      ...Object.entries(this.read()).map(
+        ([value, n]) => `${this.name}${labelText({ [this.label]: value })} ${n}`,
+      ),
+    ];
+  }
+}
+
 /** A value read when /metrics is scraped. */
 export class Gauge implements Metric {
   constructor(
@@ -272,9 +292,17 @@ export class StreamerMetrics {
     uptimeS: () => number;
     /** [channel, clients] of every channel; none for a single-channel caller that has none. */
     channelClients?: () => [number, number][];
+    /** The camera's own drop counts by reason (frames that never reached the streamer). */
+    cameraDrops?: () => Record<string, number>;
   }) {
     this.all = [
       this.frames,
+      new ReadCounter(
+        'cam_camera_drops_total',
+        'Frames the camera dropped before they reached the streamer, by reason (queueFull: the streamer fell behind; awaitingKeyframe: the frames after such a drop; late, encoderSkip, device, badBuffer, malformed: see @cam/sdk-native CameraStats).',
+        'reason',
+        gauges.cameraDrops ?? (() => ({})),
+      ),
       this.keyframes,
       this.keyframeRequests,
       this.frameBytes,

@@ -134,6 +134,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       gopCacheBytes: () => fanouts().reduce((n, f) => n + f.cachedBytes, 0),
       uptimeS: () => (this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0),
       channelClients: () => this.runs.map((r, id) => [id, r.fanout?.size ?? 0]),
+      cameraDrops: () => this.camera?.stats().droppedReasons ?? {},
     });
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;

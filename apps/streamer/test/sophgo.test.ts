@@ -15,7 +15,7 @@ import {
 } from '../../../packages/sdk-native/test/standin';
 import { createLogger } from '../src/log';
 import { startStreamer } from '../src/streamer';
-import { openClient, waitFor } from './clients';
+import { httpGet, openClient, waitFor } from './clients';
 import { concat, ffmpegDecode } from './h264';
 
 const dir = mkdtempSync(join(tmpdir(), 'cam-streamer-sophgo-'));
@@ -97,6 +97,37 @@ it('writes a raw RGB planar channel from VPSS into its ring: format, size, strid
     }
   } finally {
     await streamer.stop('test over');
+  }
+  expect(leaked(log)).toEqual([]);
+});
+
+it('counts a raw picture it cannot read as malformed, in /metrics, writes none of it, and releases every one', async () => {
+  // The stand-in's CVI_SYS_MmapCache fails: no raw picture can be read (H.264 is unaffected).
+  process.env.STANDIN_FAIL = 'CVI_SYS_MmapCache';
+  try {
+    const streamer = await startStreamer({
+      source: 'sophgo',
+      channels: '640x360@30,64x48@15:rgbp' as never,
+      host: '127.0.0.1',
+      port: 0,
+      shmName: `/cam_sophgo_bad_${process.pid}`,
+      server: 'ws',
+    });
+    try {
+      const drops = () => streamer.metrics.render();
+      const malformed = (text: string) =>
+        Number(/^cam_camera_drops_total\{reason="malformed"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+      await waitFor('5 raw pictures refused', () => malformed(drops()) >= 5);
+      const { body } = await httpGet(`http://127.0.0.1:${streamer.port}/metrics`);
+      expect(malformed(body)).toBeGreaterThanOrEqual(5);
+      // None of the raw channel's reached its ring; channel 0's H.264 did.
+      expect(body).not.toMatch(/^cam_channel_shm_frames_total\{channel="1"\} [1-9]/m);
+      expect(body).toMatch(/^cam_channel_shm_frames_total\{channel="0"\} [1-9]/m);
+    } finally {
+      await streamer.stop('test over');
+    }
+  } finally {
+    delete process.env.STANDIN_FAIL;
   }
   expect(leaked(log)).toEqual([]);
 });
