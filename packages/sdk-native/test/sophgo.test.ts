@@ -290,6 +290,16 @@ describe('sophgo backend on glibc: who may use the camera', () => {
     program = buildSelftest('glibc', dir);
   }, 600_000);
 
+  it('ends the stream with an error, and tears down, when a raw channel gives no picture for 5 s', () => {
+    const r = run('glibc', program, root, ['640x360@30:1000:30', '64x48@15:rgbp'], {
+      STANDIN_FAIL: 'CVI_VPSS_GetChnFrame',
+    });
+    expect(r.out.trim().split('\n').at(-1)).toBe(
+      'error CAPTURE_FAILED: sophgo: VPSS channel 1 gave no picture for 5 s (CVI_VPSS_GetChnFrame: 0xc0008001)',
+    );
+    expect(r.leaks).toEqual([]);
+  });
+
   it('needs root', () => {
     const r = run('glibc', program, root, ONE, {}, 40, [
       'setpriv',
