@@ -17,7 +17,7 @@
  *     6 STATUS    write_seq, notify, writer_closed, heartbeat_age, replaced, wait(timeout 0)
  *     7 DRAIN     NEXT until no frame (at most 64)
  *   (at most FUZZ_MAX_OPS operations; the rest of the input is ignored)
- * Besides ASan/UBSan findings, the harness traps when a call hands out something out of the
+ * Besides ASan/UBSan findings, the harness aborts when a call hands out something out of the
  * bounds it promises (a frame outside its slot, lengths past their fields, a raw-picture size
  * whose rows would be read past the frame).
  *
@@ -36,9 +36,14 @@
 
 enum { OP_WRITE, OP_TRUNCATE, OP_OPEN, OP_NEXT, OP_SEEK, OP_INFO, OP_STATUS, OP_DRAIN };
 
-static void require(int ok) {
-  if (!ok) __builtin_trap();
-}
+/* A bound a call promised and broke: says which, then aborts (libFuzzer keeps the input). */
+#define require(ok)                                                                      \
+  do {                                                                                   \
+    if (!(ok)) {                                                                         \
+      fprintf(stderr, "fuzz-shm: broken bound at cam_shm_fuzz.c:%d: %s\n", __LINE__, #ok); \
+      abort();                                                                           \
+    }                                                                                    \
+  } while (0)
 
 /* The byte after the last one a reader touches when it walks a raw picture of `s` row by row
  * (128-bit: no wrap can hide an out-of-bounds row). 0 for an empty picture. */

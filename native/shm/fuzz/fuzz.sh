@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the shm reader (cam_shm_fuzz.c over native/include/cam_shm.h) with libFuzzer, ASan and
 # UBSan for a bounded time, starting from the committed corpus/ (`check fuzz-shm` in
-# tools/test.sh). A crash, a sanitizer report, a broken bound (the harness traps) or an input
+# tools/test.sh). A crash, a sanitizer report, a broken bound (the harness aborts) or an input
 # that runs over 30 s fails; its reproducer stays in test-results/fuzz-shm/.
 #   bash native/shm/fuzz/fuzz.sh [SECONDS]       fuzz (default 20 s)
 #   bash native/shm/fuzz/fuzz.sh --run FILE...   run inputs once (e.g. a kept reproducer)
@@ -31,7 +31,7 @@ if [ "${1:-}" = --run ]; then
 fi
 
 seconds=${1:-20}
-mkdir -p "$out" "$work/corpus"
+rm -rf "$out" && mkdir -p "$out" "$work/corpus"
 # New inputs go to the first directory (a temporary one); the committed corpus is only read.
 start=$(date +%s)
 set +e
@@ -42,12 +42,13 @@ wait "$pid"
 status=$?
 set -e
 rm -f "/dev/shm/cam-fuzz-$pid" # left behind when an input crashed
+# (A crash on the first input leaves no stats and no coverage line: empty, not an error.)
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz.log")
-cov=$(grep -oE 'cov: [0-9]+' "$out/fuzz.log" | tail -1)
+cov=$(grep -oE 'cov: [0-9]+' "$out/fuzz.log" | tail -1 || true)
 summary="${runs:-?} executions in $(($(date +%s) - start)) s, ${cov:-cov: ?} edges, $(ls "$work/corpus" | wc -l) new inputs, seeds $(ls "$here/corpus" | wc -l)"
 echo "$summary" >"$out/summary.txt"
 if [ "$status" != 0 ]; then
-  grep -E 'ERROR|SUMMARY|runtime error|deadly|Test unit written' "$out/fuzz.log" || tail -20 "$out/fuzz.log"
+  grep -E 'ERROR|SUMMARY|runtime error|deadly|broken bound|Test unit written' "$out/fuzz.log" || tail -20 "$out/fuzz.log"
   log "FAIL after $summary; full log test-results/fuzz-shm/fuzz.log;" \
     "reproduce: bash native/shm/fuzz/fuzz.sh --run test-results/fuzz-shm/<crash-file>"
   exit 1
