@@ -86,12 +86,16 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
                         InstanceMethod("close", &NativeCamera::close)});
   }
 
-  // new NativeCamera(kind, params, onFrame(data, timestampMs, keyframe, sequence, stream),
+  // new NativeCamera(kind, params, onFrame(wire, timestampMs, keyframe, sequence, stream),
   //                  onEnd(error?))
+  // `wire` is the frame's bytes with params.roomBefore spare bytes before and params.roomAfter
+  // after them (the wire message's framing, filled in place by JavaScript).
   explicit NativeCamera(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeCamera>(info) {
     Napi::Env env = info.Env();
     std::string kind = info[0].As<Napi::String>();
     Napi::Object params = info[1].As<Napi::Object>();
+    roomBefore_ = static_cast<size_t>(intParam(params, "roomBefore"));
+    roomAfter_ = static_cast<size_t>(intParam(params, "roomAfter"));
     CamEncoderConfig config = encoderParams(params);
     std::vector<CamStreamConfig> streams = streamParams(params);
     actual_ = streams;
@@ -162,6 +166,10 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
       dropped("awaitingKeyframe", 1);
       return true;
     }
+    // The room for the wire framing, made here on the backend thread (one memmove in C) so the
+    // JavaScript thread frames the message in place and copies nothing.
+    frame->data.insert(frame->data.begin(), roomBefore_, 0);
+    frame->data.resize(frame->data.size() + roomAfter_);
     napi_status status = queue_.NonBlockingCall(frame.get());
     if (status == napi_queue_full) {
       // JavaScript is behind: drop this stream up to its next keyframe and ask for one soon.
@@ -263,6 +271,7 @@ class NativeCamera : public Napi::ObjectWrap<NativeCamera>, public CamSink {
   Napi::FunctionReference onEnd_;
   std::thread thread_;
   std::string error_;            // written by the thread before Release(), read in finished()
+  size_t roomBefore_ = 0, roomAfter_ = 0;  // spare bytes around each frame (constructor only)
   uint32_t awaitingKeyframe_ = 0;  // one bit per stream; backend thread only
 
   // Frames, bytes and keyframes are counted in TypeScript as they are emitted; native code

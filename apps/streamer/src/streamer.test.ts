@@ -1,6 +1,7 @@
 // The streamer's 'frame' event, with the real `test` camera (OpenH264) and a real client on
 // 127.0.0.1. The whole streamer is tested end to end in test/streamer.test.ts.
-import { isKeyframe } from '@cam/protocol';
+import { decodeChannelMessage, isKeyframe } from '@cam/protocol';
+import type { Camera, EncodedFrame } from '@cam/sdk-native';
 import { expect, it } from 'vitest';
 import { openClient, waitFor } from '../test/clients';
 import { createLogger } from './log';
@@ -65,4 +66,38 @@ it('settles done (ok: false, with the reason) when start() fails', async () => {
     ok: false,
     reason: `start failed: ${(failure as Error).message}`,
   });
+});
+
+it('frames each message in the room the camera left around the frame: no copy in JavaScript', async () => {
+  const streamer = createStreamer(
+    {
+      source: 'test',
+      width: 160,
+      height: 120,
+      fps: 30,
+      host: '127.0.0.1',
+      port: 0,
+      rtspPort: 0,
+      shmName: null,
+      server: 'ws',
+    },
+    { log: createLogger({ level: 'warn', json: false, write: () => {} }) },
+  );
+  await streamer.start();
+  try {
+    // Reaches into the streamer for its camera: what is under test is that the message sent is
+    // the camera's own buffer, framed in place. This listener runs after the streamer's.
+    const camera = (streamer as unknown as { camera: Camera }).camera;
+    const framed: { frame: EncodedFrame; wire: Buffer }[] = [];
+    camera.on('frame', (frame) => framed.push({ frame, wire: Buffer.from(frame.wire) }));
+    await waitFor('5 frames', () => framed.length >= 5);
+    for (const { frame, wire } of framed) {
+      const message = decodeChannelMessage(wire);
+      expect(message.channel).toBe(0);
+      expect(message.timestampMs).toBe(frame.timestampMs);
+      expect(Buffer.from(message.accessUnit).equals(frame.data)).toBe(true);
+    }
+  } finally {
+    await streamer.stop('test over');
+  }
 });

@@ -10,7 +10,6 @@ import {
   isKeyframeRequest,
   parseSps,
   type SpsInfo,
-  TIMESTAMP_TRAILER_BYTES,
 } from '@cam/protocol';
 import {
   type Camera,
@@ -498,12 +497,15 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     this.publishShm(run, frame, sets);
     if (!run.fanout) return;
     const t0 = performance.now();
-    // Framed once for both generations: v1.1 clients get [channel id][AU][ms], v1.0 clients the
-    // same bytes from offset 1.
+    // Framed once for both generations, in place in the room the camera left around the AU (no
+    // copy): v1.1 clients get [channel id][AU][ms], v1.0 clients the same bytes from offset 1.
     const au = frame.data;
-    const buffer = new Uint8Array(CHANNEL_ID_BYTES + au.length + TIMESTAMP_TRAILER_BYTES);
-    buffer.set(au, CHANNEL_ID_BYTES);
-    const message = encodeChannelMessageInPlace(buffer, run.spec.id, au.length, frame.timestampMs);
+    const message = encodeChannelMessageInPlace(
+      frame.wire,
+      run.spec.id,
+      au.length,
+      frame.timestampMs,
+    );
     metrics.frameBytes.inc(message.length - CHANNEL_ID_BYTES);
     run.fanout.broadcast(message, frame.keyframe);
     this.metrics.fanoutTime.observe((performance.now() - t0) / 1000);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { splitNalUnits } from '@cam/protocol';
 import { describe, expect, it } from 'vitest';
 import { decodeH264 } from '../test/ffmpeg.js';
+import { expectFramingRoom } from '../test/room.js';
 import { type Camera, openCamera } from './camera.js';
 import { CameraError } from './errors.js';
 import type { EncodedFrame } from './types.js';
@@ -47,6 +48,7 @@ describe('test source', () => {
     expect(decoded).toEqual({ errors: '', frames: frames.length, width: 320, height: 240 });
 
     frames.forEach((frame, i) => {
+      expectFramingRoom(frame);
       expect(frame.timestampMs).toBeGreaterThanOrEqual(openedAt);
       expect(frame.timestampMs).toBeLessThanOrEqual(receivedAt[i] as number);
       if (i > 0) {

@@ -11,13 +11,14 @@ import {
   resolveOptions,
 } from './options.js';
 import { probeSophgo, sophgoRoot } from './sophgo.js';
-import type {
-  CameraEvents,
-  CameraInfo,
-  CameraStats,
-  Producer,
-  SourceDescription,
-  StartProducer,
+import {
+  type CameraEvents,
+  type CameraInfo,
+  type CameraStats,
+  FRAME_ROOM,
+  type Producer,
+  type SourceDescription,
+  type StartProducer,
 } from './types.js';
 import { chooseFormat, describeV4l2, probeDevice, type V4l2Choice } from './v4l2.js';
 
@@ -37,11 +38,12 @@ export class Camera extends EventEmitter<CameraEvents> {
       ended = resolve;
     });
     this.#producer = start(
-      (data, timestampMs, keyframe, sequence, stream) => {
+      (wire, timestampMs, keyframe, sequence, stream) => {
+        const data = wire.subarray(FRAME_ROOM.before, wire.length - FRAME_ROOM.after);
         this.#frames++;
         this.#bytes += data.length;
         if (keyframe) this.#keyframes++;
-        this.emit('frame', { data, timestampMs, keyframe, sequence, stream });
+        this.emit('frame', { data, wire, timestampMs, keyframe, sequence, stream });
       },
       (error) => {
         if (error) this.emit('error', fromNative(error, `camera ${this.info.source}`));
@@ -96,7 +98,8 @@ export function nativeProducer(
   return (onFrame, onEnd) => {
     let handle: NativeCameraHandle;
     try {
-      handle = new native.NativeCamera(kind, params, onFrame, onEnd);
+      const room = { roomBefore: FRAME_ROOM.before, roomAfter: FRAME_ROOM.after };
+      handle = new native.NativeCamera(kind, { ...params, ...room }, onFrame, onEnd);
     } catch (error) {
       throw fromNative(error, `camera ${describe.source}`);
     }

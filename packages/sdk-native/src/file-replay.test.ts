@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection } from '../test/errors.js';
 import { decodeH264 } from '../test/ffmpeg.js';
 import { type Fixtures, fixtures } from '../test/fixtures.js';
+import { expectFramingRoom } from '../test/room.js';
 import { openCamera } from './camera.js';
 import {
   MAX_REPLAY_ACCESS_UNITS,
@@ -176,6 +177,7 @@ describe('file source', () => {
 
     expect(frames).toHaveLength(75);
     frames.forEach((frame, i) => {
+      expectFramingRoom(frame);
       expect(frame.data.equals(recording.units[i % 30]?.data as Buffer)).toBe(true);
       expect(frame.sequence).toBe(i);
       expect(frame.keyframe).toBe(i % 10 === 0);

@@ -2,9 +2,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { NalCursor, parseSps, type SpsInfo } from '@cam/protocol';
 import { CameraError } from './errors.js';
 import { CAMERA_LIMITS } from './options.js';
-import type { CameraInfo, Producer, StartProducer } from './types.js';
+import { type CameraInfo, FRAME_ROOM, type Producer, type StartProducer } from './types.js';
 
-/** Largest file replayed: it is read into memory whole, and frames are views of it. */
+/**
+ * Largest file replayed: it is read into memory whole, then its frames are laid out once with
+ * FRAME_ROOM around each (so up to twice this while a file opens).
+ */
 export const MAX_REPLAY_BYTES = 256 * 1024 * 1024;
 /** Most NAL units parsed from one file (parsing keeps nothing per NAL; this bounds the work). */
 export const MAX_REPLAY_NAL_UNITS = 1_000_000;
@@ -12,8 +15,10 @@ export const MAX_REPLAY_NAL_UNITS = 1_000_000;
 export const MAX_REPLAY_ACCESS_UNITS = 100_000;
 
 export interface AccessUnit {
-  /** View of the file from the AU's first start code to the next AU: no copy. */
+  /** The AU's bytes, from its first start code to the next AU: a view of `wire`. */
   data: Buffer;
+  /** `data` with FRAME_ROOM around it, in one buffer shared by every AU of the recording. */
+  wire: Buffer;
   keyframe: boolean;
 }
 
@@ -80,11 +85,7 @@ export function splitAccessUnits(stream: Buffer, name: string): Recording {
     if (error instanceof CameraError) throw error;
     throw invalidFile(name, `not an Annex B H.264 stream: ${(error as Error).message}`, error);
   }
-  const units: AccessUnit[] = starts.map((start, i) => ({
-    data: stream.subarray(start, starts[i + 1] ?? stream.length),
-    keyframe: keyframe[i] as boolean,
-  }));
-  const keyframes = units.flatMap((unit, i) => (unit.keyframe ? [i] : []));
+  const keyframes = keyframe.flatMap((key, i) => (key ? [i] : []));
   if (keyframes.length === 0 || sps === undefined) {
     throw invalidFile(name, 'has no IDR frame with an SPS to start decoding from');
   }
@@ -100,12 +101,34 @@ export function splitAccessUnits(stream: Buffer, name: string): Recording {
   const trusted = info.fps !== undefined && info.fps >= minFps && info.fps <= maxFps;
   // Replay starts at the first keyframe: what comes before it cannot be decoded.
   return {
-    units: units.slice(first),
+    units: layOut(stream, starts.slice(first), keyframe.slice(first)),
     width: info.width,
     height: info.height,
-    gop: second === undefined ? units.length - first : second - first,
+    gop: second === undefined ? starts.length - first : second - first,
     fps: trusted ? info.fps : undefined,
   };
+}
+
+/**
+ * Copies the AUs starting at `starts` (each running to the next, the last to the end) into one
+ * buffer with FRAME_ROOM around each: once per file, so no frame is copied when it is sent.
+ */
+function layOut(stream: Buffer, starts: number[], keyframe: boolean[]): AccessUnit[] {
+  const room = FRAME_ROOM.before + FRAME_ROOM.after;
+  const from = starts[0] ?? 0;
+  const all = Buffer.allocUnsafeSlow(stream.length - from + starts.length * room);
+  let at = 0;
+  return starts.map((start, i) => {
+    const end = starts[i + 1] ?? stream.length;
+    const wire = all.subarray(at, at + room + end - start);
+    // The spare bytes start as zeros: the framing overwrites them, nothing reads them before.
+    wire.fill(0, 0, FRAME_ROOM.before);
+    stream.copy(wire, FRAME_ROOM.before, start, end);
+    wire.fill(0, wire.length - FRAME_ROOM.after);
+    at += wire.length;
+    const data = wire.subarray(FRAME_ROOM.before, wire.length - FRAME_ROOM.after);
+    return { data, wire, keyframe: keyframe[i] as boolean };
+  });
 }
 
 /** Reads a recording, with errors that say which file and why. */
@@ -169,7 +192,7 @@ export function replay(info: CameraInfo, units: AccessUnit[]): StartProducer {
       }
       // Scheduled before emitting, so a throwing 'frame' listener does not stop the replay.
       timer = setTimeout(tick, due - now);
-      onFrame(unit.data, Date.now(), unit.keyframe, sequence++, 0);
+      onFrame(unit.wire, Date.now(), unit.keyframe, sequence++, 0);
     };
 
     const producer: Producer = {

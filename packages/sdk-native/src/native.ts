@@ -32,6 +32,9 @@ export interface NativeParams extends EncoderSettings {
   fourcc?: string;
   /** sophgo only: the board-path prefix (see sophgo.ts; '' on the board). */
   root?: string;
+  /** Spare bytes before and after every frame's bytes (FRAME_ROOM): set by nativeProducer. */
+  roomBefore?: number;
+  roomAfter?: number;
 }
 
 export interface V4l2Size {

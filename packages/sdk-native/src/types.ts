@@ -1,6 +1,14 @@
 // The types every camera backend shares (the Camera in camera.ts, file replay, V4L2): in a
 // module of their own so no backend imports the factory that imports it.
+import { CHANNEL_ID_BYTES, TIMESTAMP_TRAILER_BYTES } from '@cam/protocol';
 import type { CameraError } from './errors.js';
+
+/**
+ * The spare bytes every backend leaves before and after a frame's bytes: the wire message's
+ * channel id and capture-time trailer (@cam/protocol), so a streamer frames each message in
+ * place, with no copy per frame.
+ */
+export const FRAME_ROOM = { before: CHANNEL_ID_BYTES, after: TIMESTAMP_TRAILER_BYTES } as const;
 
 /**
  * What a stream may carry: H.264, or raw pixels for ML: packed 8-bit RGB, NV12, or 8-bit RGB
@@ -17,6 +25,11 @@ export interface EncodedFrame {
    * UV), or RGB planar (R plane, G plane, B plane, width * height bytes each).
    */
   data: Buffer;
+  /**
+   * `data` with FRAME_ROOM around it: `wire.subarray(FRAME_ROOM.before, -FRAME_ROOM.after)` is
+   * `data`, the same memory. Its spare bytes are for framing the wire message in place.
+   */
+  wire: Buffer;
   /** Wall clock at capture, ms since the Unix epoch. */
   timestampMs: number;
   /** True for an IDR, and for every raw picture (each stands alone). */
@@ -114,9 +127,12 @@ export interface Producer {
   close(): void;
 }
 
-/** How a backend hands on one access unit (or raw picture) of stream `stream`. */
+/**
+ * How a backend hands on one access unit (or raw picture) of stream `stream`: `wire` is its bytes
+ * with FRAME_ROOM spare bytes before and after them.
+ */
 export type FrameCallback = (
-  data: Buffer,
+  wire: Buffer,
   timestampMs: number,
   keyframe: boolean,
   sequence: number,
