@@ -10,8 +10,8 @@
 //   node tools/registry/check.mjs     (after the build and bash tools/prebuild-all.sh)
 // Verdaccio (6.8.0: later ones want Node 22; node-fetch overridden to 2.7.0, with which it
 // installs on Node 20) is installed once under ~/.cache/camstream/verdaccio, and the packages it
-// fetched from registry.npmjs.org for the installs are kept there too (refreshed after 30 days),
-// so a warm run downloads nothing. @cam/* never goes to the upstream registry.
+// fetched from registry.npmjs.org for the installs are kept there too: a warm run downloads no
+// tarball, and only their metadata once it is a day old. @cam/* never goes to the upstream.
 import { execFile, spawn } from 'node:child_process';
 import {
   cpSync,
@@ -163,8 +163,9 @@ async function startRegistry(bin) {
       'uplinks:',
       '  npmjs:',
       '    url: https://registry.npmjs.org/',
-      // Metadata fetched once is good for 30 days: a warm run asks the upstream nothing.
-      '    maxage: 30d',
+      // Metadata is good for a day: a warm run that day asks the upstream nothing, and a later one
+      // still sees a dependency range raised since (the tarballs stay cached regardless).
+      '    maxage: 1d',
       '    timeout: 60s',
       'packages:',
       "  '@cam/*':",
