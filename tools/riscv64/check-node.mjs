@@ -95,9 +95,11 @@ function startStreamer(name, nodeFlags, source, shmName) {
   children.add(child);
   let stderr = '';
   let pending = '';
+  let ended;
   const exited = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       children.delete(child);
+      ended = signal ?? `exit code ${code}`;
       resolve({ code, signal });
     });
   });
@@ -135,13 +137,18 @@ function startStreamer(name, nodeFlags, source, shmName) {
       () =>
         reject(new Error(`${name}: cam-streamer not listening after ${seconds(START_TIMEOUT_MS)}`)),
       START_TIMEOUT_MS,
-    );
+    ).unref();
   });
   return started.then((entry) => ({
     entry,
     child,
     startMs: performance.now() - spawnedAt,
     port: Number(String(entry.listen).split(':').pop()),
+    /** Throws, in one line, if the streamer has ended (a crash while frames are awaited). */
+    assertRunning() {
+      if (ended !== undefined)
+        throw new Error(`${name}: cam-streamer ended (${ended}): ${lastWords()}`);
+    },
     /** SIGTERM; the streamer must stop by itself with exit code 0. */
     async stop() {
       child.kill('SIGTERM');
@@ -172,10 +179,11 @@ function openClient(port) {
   });
 }
 
-/** `what` may be a function, called for the message at the timeout. */
-async function waitFor(what, check, timeoutMs = FRAME_TIMEOUT_MS) {
+/** Polls check() while the streamer runs; `what` may be a function, called at the timeout. */
+async function waitFor(streamer, what, check, timeoutMs = FRAME_TIMEOUT_MS) {
   const until = performance.now() + timeoutMs;
   while (!check()) {
+    streamer.assertRunning();
     if (performance.now() > until)
       throw new Error(
         `timed out after ${seconds(timeoutMs)} waiting for ${typeof what === 'function' ? what() : what}`,
@@ -271,6 +279,7 @@ async function run(name, nodeFlags, source) {
   try {
     const first = await openClient(streamer.port);
     await waitFor(
+      streamer,
       () =>
         `${name}: ${DECODE_FRAMES} frames on a WebSocket (got ${first.frames.length}, encoder ${streamer.entry.encoder ?? '-'})`,
       () => first.frames.length >= DECODE_FRAMES,
@@ -297,7 +306,7 @@ async function run(name, nodeFlags, source) {
     const clients = await Promise.all(
       Array.from({ length: CLIENTS }, () => openClient(streamer.port)),
     );
-    await waitFor(`${name}: a frame at each of ${CLIENTS} clients`, () =>
+    await waitFor(streamer, `${name}: a frame at each of ${CLIENTS} clients`, () =>
       clients.every((c) => c.frames.length > 0),
     );
     const cpu = await cpuPercent(pid, CPU_SAMPLE_MS);
