@@ -479,7 +479,9 @@ static inline int cam_shm_reader_try_next(cam_shm_reader *r, cam_shm_frame *f) {
   uint32_t n = r->geometry.slot_count;
   for (uint32_t attempt = 0; attempt <= n; attempt++) {
     if (!cam_shm_reader_intact(r)) return CAM_SHM_TRUNCATED;
-    uint64_t ws = cam_shm_write_seq(r);
+    /* SYNC: acquire pairs with the writer's release store of write_seq after the slot update
+     * (as in cam_shm_write_seq, whose own size check the line above already made). */
+    uint64_t ws = __atomic_load_n(&r->hdr->write_seq, __ATOMIC_ACQUIRE);
     if (r->next_seq > ws) return CAM_SHM_AGAIN;
     /* The oldest frame that may still be intact: the writer may already be filling ws+1's slot. */
     uint64_t oldest = ws >= n ? ws - n + 2 : 1;
