@@ -39,7 +39,8 @@ if [ "$#" = 0 ]; then
   check registry node tools/registry/check.mjs
   # libFuzzer over cam_shm.h's reader with hostile segments that change between calls, 20 s.
   check fuzz-shm bash native/shm/fuzz/fuzz.sh 20
-  # The native self-tests built with ASan + UBSan (the C example runs sanitized in its tests).
+  # The native self-tests and the sophgo backend (against its stand-ins) built with ASan + UBSan,
+  # ~40 s (the C example runs sanitized in its own tests).
   check sanitizers bash tools/check-sanitizers.sh
   # The loaders prefer a prebuild to build/Release: remove them so a later local native change
   # is not shadowed by the prebuild this check left behind.
