@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Checks a package's riscv64 prebuild without riscv64 hardware or a riscv64 Node.js:
-#   1. each prebuilds/linux-riscv64/*.node is an ELF64 RISC-V shared object, needs no library
-#      but musl's libc.so, and leaves unresolved only napi_*/node_api_* (Node) and symbols musl
-#      exports (taken from zig's musl symbol list);
+#   1. each prebuilds/linux-riscv64/*.node is an ELF64 RISC-V shared object; the musl one (and
+#      its untagged copy) needs no library but musl's libc.so and leaves unresolved only
+#      napi_*/node_api_* (Node) and symbols musl exports (taken from zig's musl symbol list);
+#      the .glibc one needs only glibc's libc.so.6/libm.so.6/loader and the libstdc++/libgcc_s
+#      a glibc Node itself links (never libatomic.so.1 nor an __atomic_* call, never musl's
+#      libc.so), and its newest GLIBC_ symbol version is printed;
 #   2. the native core, listed in package.json "crossBuild": { "selftest": [sources] } (one of
 #      them has main()), built as a static riscv64-linux-musl program, runs under
 #      qemu-riscv64-static and prints the same `check` lines as the same program built for this
@@ -34,13 +37,30 @@ grep -oE '^(\.globl|\.weak|WEAK64) [A-Za-z_][A-Za-z0-9_]*' "$zig_pkg/lib/libc/mu
 
 shopt -s nullglob
 addons=(prebuilds/linux-riscv64/*.node)
-[ "${#addons[@]}" -gt 0 ] || fail "no prebuilds/linux-riscv64/*.node: run tools/prebuild.sh $1 first"
+for libc in musl glibc; do
+  [ -n "$(compgen -G "prebuilds/linux-riscv64/*.$libc.node")" ] ||
+    fail "no prebuilds/linux-riscv64/*.$libc.node: run tools/prebuild.sh $1 first"
+done
 for addon in "${addons[@]}"; do
   header=$(readelf -h "$addon")
   grep -q 'Machine:.*RISC-V' <<<"$header" || fail "$addon: not RISC-V ($(grep Machine <<<"$header"))"
   grep -q 'Class:.*ELF64' <<<"$header" || fail "$addon: not ELF64"
   grep -q 'Type:.*DYN' <<<"$header" || fail "$addon: not a shared object"
   needed=$(readelf -d "$addon" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+  if [[ "$addon" == *.glibc.node ]]; then
+    for lib in $needed; do
+      case "$lib" in
+        libc.so.6 | libm.so.6 | libstdc++.so.6 | libgcc_s.so.1 | ld-linux-riscv64-lp64d.so.1) ;;
+        *) fail "$addon: needs $lib (a glibc riscv64 Node has only libc.so.6, libm.so.6, libstdc++.so.6, libgcc_s.so.1 and its loader)" ;;
+      esac
+    done
+    atomics=$(llvm-nm -D --undefined-only "$addon" | awk '{print $NF}' | grep '^__atomic_' | tr '\n' ' ' || true)
+    [ -z "$atomics" ] || fail "$addon: calls libatomic's $atomics(use a 4- or 8-byte atomic: RISC-V has no smaller ones)"
+    glibc=$(llvm-nm -D --undefined-only "$addon" | grep -oE 'GLIBC_[0-9.]+' | sort -uV | tail -1)
+    log "$addon: ELF64 RISC-V shared object, $(du -k "$addon" | cut -f1) KiB, needs [${needed% }]," \
+      "newest symbol version ${glibc:-none}: ok"
+    continue
+  fi
   for lib in $needed; do
     [ "$lib" = libc.so ] || fail "$addon: needs $lib (only musl's libc.so is on the board)"
   done

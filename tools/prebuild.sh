@@ -3,6 +3,8 @@
 #   linux-x64/NAME.glibc.node           host compiler (Debian 12, glibc)
 #   linux-riscv64/NAME.musl.node        zig -target riscv64-linux-musl (reCamera, Buildroot/musl)
 #   linux-riscv64/NAME.node             the same file untagged, for node-gyp-build (see below)
+#   linux-riscv64/NAME.glibc.node       Debian's riscv64-linux-gnu-g++ (glibc 2.36; a Debian,
+#                                       Ubuntu or Fedora riscv64 Node), libstdc++ as Node has it
 #   linux-arm64/NAME.glibc.node         zig -target aarch64-linux-gnu.2.28: checked only for its
 #                                       machine type; no arm64 Node here to load it
 # then strips them with llvm-strip. Check the riscv64 one with tools/check-riscv64.sh.
@@ -43,6 +45,10 @@ cross() {
     npx prebuildify --napi --arch "$1" --platform linux --tag-libc --libc "$2"
 }
 cross riscv64 musl riscv64-linux-musl
+command -v riscv64-linux-gnu-g++ >/dev/null || die "riscv64-linux-gnu-g++ not found: apt-get install g++-riscv64-linux-gnu"
+log "linux-riscv64 glibc (riscv64-linux-gnu-g++ $(riscv64-linux-gnu-g++ -dumpfullversion))"
+CC=riscv64-linux-gnu-gcc CXX=riscv64-linux-gnu-g++ CPPFLAGS="-isystem $cross_include" \
+  npx prebuildify --napi --arch riscv64 --platform linux --tag-libc --libc glibc
 # glibc 2.28 (Debian 10, Ubuntu 20.04 have newer): the oldest symbol versions the addon may use.
 cross arm64 glibc aarch64-linux-gnu.2.28
 llvm-strip --strip-unneeded prebuilds/*/*.node

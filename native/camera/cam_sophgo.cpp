@@ -126,7 +126,10 @@ bool g_loaded = false;
 std::string g_loadedRoot;
 std::vector<const Sensor *> g_sensors;           // sensors whose library loaded
 std::vector<const cvi_sensor_obj *> g_sensorObjs;
-std::atomic<bool> g_inUse{false};
+// 1 while a SophgoSource holds the camera. An int, not a bool: RISC-V has no 1-byte atomic
+// swap, and gcc < 13 calls libatomic's __atomic_exchange_1 for one (libatomic.so.1 is no part
+// of a glibc riscv64 Node's process); a 4-byte exchange is one amoswap.w instruction.
+std::atomic<int> g_inUse{0};
 
 std::string hex(cvi_s32 code) {
   char buf[16];
@@ -313,7 +316,7 @@ class SophgoSource : public CamSource {
     holdsCamera_ = false;
     // SYNC: pairs with the acquire exchange in camMakeSophgoSource(); release publishes that
     // this camera's teardown of the MPI is complete before another may start.
-    g_inUse.store(false, std::memory_order_release);
+    g_inUse.store(0, std::memory_order_release);
   }
 
   // ---- the ledger: what to undo, most recent last ----
@@ -839,9 +842,9 @@ std::unique_ptr<CamSource> camMakeSophgoSource(const CamSophgoConfig &config, st
     error = {"DEVICE_BUSY", "sophgo: the camera is held by " + holder};
     return nullptr;
   }
-  // SYNC: pairs with the release store in ~SophgoSource(); acquire orders this start after the
+  // SYNC: pairs with the release store in freeCamera(); acquire orders this start after the
   // previous camera's teardown.
-  if (g_inUse.exchange(true, std::memory_order_acquire)) {
+  if (g_inUse.exchange(1, std::memory_order_acquire) != 0) {
     error = {"DEVICE_BUSY", "sophgo: the camera is already open in this process"};
     return nullptr;
   }
