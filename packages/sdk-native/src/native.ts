@@ -1,7 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAddon } from '@cam/addon-loader';
 import { CameraError } from './errors.js';
 import type { EncoderSettings, FrameCallback, NativeStats, StreamFormat } from './types.js';
 
@@ -76,63 +75,22 @@ export interface NativeAddon {
   probeSophgo(root: string): string;
 }
 
-export type Libc = 'glibc' | 'musl';
-
-/**
- * The C library of the running Node. node-gyp-build only recognises musl by /etc/alpine-release,
- * which a Buildroot board (the reCamera) does not have; Node itself knows: its report names the
- * glibc it runs on, and has no such entry on musl.
- */
-export function detectLibc(): Libc {
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } };
-  return report?.header?.glibcVersionRuntime ? 'glibc' : 'musl';
-}
-
-export interface Target {
-  platform: string;
-  arch: string;
-  libc: Libc;
-}
-
-/**
- * Where the addon may be, best first: the prebuild for this platform, arch and libc (prebuildify
- * --napi --tag-libc names it prebuilds/linux-riscv64/@cam+sdk-native.musl.node), one without a
- * libc tag, then a local `node-gyp` build.
- */
-export function addonCandidates(root: string, target: Target): string[] {
-  const dir = join(root, 'prebuilds', `${target.platform}-${target.arch}`);
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.node')) : [];
-  const libcOf = (file: string) => file.split('.').find((tag) => tag === 'glibc' || tag === 'musl');
-  const prebuilds = [
-    ...files.filter((f) => libcOf(f) === target.libc),
-    ...files.filter((f) => libcOf(f) === undefined),
-  ];
-  return [...prebuilds.map((f) => join(dir, f)), join(root, 'build', 'Release', 'cam_camera.node')];
-}
-
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 let addon: NativeAddon | undefined;
 
 /** Loads the addon once; a CameraError (NATIVE_UNAVAILABLE) says what is missing and what to do. */
 export function loadNative(): NativeAddon {
   if (addon) return addon;
-  const target = { platform: process.platform, arch: process.arch, libc: detectLibc() };
-  const require = createRequire(import.meta.url);
-  const failures: string[] = [];
-  for (const file of addonCandidates(packageRoot, target)) {
-    if (!existsSync(file)) continue;
-    try {
-      addon = require(file) as NativeAddon;
-      return addon;
-    } catch (error) {
-      failures.push(`${file}: ${(error as Error).message}`);
-    }
+  try {
+    addon = loadAddon<NativeAddon>(packageRoot);
+    return addon;
+  } catch (error) {
+    throw new CameraError(
+      'NATIVE_UNAVAILABLE',
+      `@cam/sdk-native: ${(error as Error).message}: install a release that ships prebuilds for it, ` +
+        'or build from source with `apt-get install build-essential python3 libopenh264-dev` ' +
+        'then `pnpm --filter @cam/sdk-native build`',
+      { cause: error },
+    );
   }
-  throw new CameraError(
-    'NATIVE_UNAVAILABLE',
-    `@cam/sdk-native has no working addon for ${target.platform}-${target.arch} (${target.libc})` +
-      (failures.length ? `; tried ${failures.join('; ')}` : '') +
-      ': install a release that ships prebuilds for it, or build from source with ' +
-      '`apt-get install build-essential python3 libopenh264-dev` then `pnpm --filter @cam/sdk-native build`',
-  );
 }

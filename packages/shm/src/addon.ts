@@ -1,8 +1,9 @@
-// Loads the native addon (prebuilds/, else build/Release/) and types what it exports. The layout
-// numbers come from the addon, which was compiled against native/include/cam_shm.h: TypeScript
-// keeps no copy of them.
-import { createRequire } from 'node:module';
+// Loads the native addon (@cam/addon-loader: a build/Release of this machine's architecture, else
+// the prebuild for its platform, arch and libc) and types what it exports. The layout numbers
+// come from the addon, which was compiled against native/include/cam_shm.h: TypeScript keeps no
+// copy of them.
 import { fileURLToPath } from 'node:url';
+import { loadAddon } from '@cam/addon-loader';
 import { ShmError } from './errors';
 
 /** What a ring's slots hold: access units ('encoded'), or raw pictures (cam_shm.h PIXFMT_*). */
@@ -91,27 +92,18 @@ export interface Addon {
   ringBytesFor(slots: number, frameBytes: number): number;
 }
 
-function libc(): string {
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })
-    ?.header;
-  return header?.glibcVersionRuntime ? `glibc ${header.glibcVersionRuntime}` : 'musl or other libc';
-}
-
 let loaded: Addon | undefined;
 
 export function addon(): Addon {
   if (loaded) return loaded;
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const require = createRequire(import.meta.url);
   try {
-    loaded = require('node-gyp-build')(root) as Addon;
+    loaded = loadAddon<Addon>(fileURLToPath(new URL('..', import.meta.url)));
     return loaded;
   } catch (err) {
     throw new ShmError(
       'NATIVE_UNAVAILABLE',
-      `@cam/shm: no native addon for ${process.platform}-${process.arch} (${libc()}, Node ${process.versions.node}): ` +
-        `${(err as Error).message}. Install a compiler and rebuild: ` +
-        'apt-get install build-essential python3 && pnpm --filter @cam/shm build',
+      `@cam/shm: ${(err as Error).message}. Install a release with a prebuild for this machine, ` +
+        'or build from source: apt-get install build-essential python3 && pnpm --filter @cam/shm build',
       { cause: err },
     );
   }
