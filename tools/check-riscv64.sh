@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks a package's riscv64 prebuild without riscv64 hardware or a riscv64 Node.js:
-#   1. each prebuilds/linux-riscv64/*.node is an ELF64 RISC-V shared object; the musl one (and
-#      its untagged copy) needs no library but musl's libc.so and leaves unresolved only
+#   1. each prebuilds/linux-riscv64/*.node is an ELF64 RISC-V shared object; the .musl one needs
+#      no library but musl's libc.so and leaves unresolved only
 #      napi_*/node_api_* (Node) and symbols musl exports (taken from zig's musl symbol list);
 #      the .glibc one needs only glibc's libc.so.6/libm.so.6/loader and the libstdc++/libgcc_s
 #      a glibc Node itself links (never libatomic.so.1 nor an __atomic_* call, never musl's

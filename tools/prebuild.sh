@@ -2,8 +2,7 @@
 # Builds the N-API prebuilds of one native package into PACKAGE_DIR/prebuilds:
 #   linux-x64/NAME.glibc.node           host compiler (Debian 12, glibc)
 #   linux-riscv64/NAME.musl.node        zig -target riscv64-linux-musl (reCamera, Buildroot/musl)
-#   linux-riscv64/NAME.node             the same file untagged, for node-gyp-build (see below)
-#   linux-riscv64/NAME.glibc.node       Debian's riscv64-linux-gnu-g++ (glibc 2.36; a Debian,
+#   linux-riscv64/NAME.glibc.node       Debian 12's riscv64-linux-gnu-g++ (its glibc; a Debian,
 #                                       Ubuntu or Fedora riscv64 Node), libstdc++ as Node has it
 #   linux-arm64/NAME.glibc.node         zig -target aarch64-linux-gnu.2.28: checked only for its
 #                                       machine type; no arm64 Node here to load it
@@ -57,12 +56,8 @@ for pair in x64:X86-64 riscv64:RISC-V arm64:AArch64; do
     readelf -h "$f" | grep -q "Machine:.*${pair#*:}" || die "$f is not ${pair#*:}"
   done
 done
-# node-gyp-build (the install script) recognises musl only by /etc/alpine-release, which a
-# Buildroot board like the reCamera lacks: it would then skip the .musl build and try to compile.
-# An untagged copy is found whatever libc it guesses; at run time the package's own loader
-# detects the libc from Node itself and prefers the .musl-tagged file.
-for f in prebuilds/linux-riscv64/*.musl.node; do cp "$f" "${f%.musl.node}.node"; done
-# node-gyp rebuilt build/ for riscv64 last: rebuild it for this machine so tests keep working.
+# node-gyp left the last cross build (arm64) in build/: the loader would skip it, but the
+# tests load build/Release, so rebuild it for this machine.
 log "rebuilding build/Release for this machine"
 npx node-gyp rebuild -j 2 >/dev/null
 ls -l prebuilds/*/*.node

@@ -143,6 +143,8 @@ export function loadAddon<T>(root: string, target: Target = currentTarget()): T 
   throw new Error(
     `no native addon loads for ${target.platform}-${target.arch} ${target.libc} ` +
       `(Node ${process.versions.node}) in ${root}: ` +
-      (failures.length > 0 ? `tried ${failures.join('; ')}` : 'no build/Release and no matching prebuild'),
+      (failures.length > 0
+        ? `tried ${failures.join('; ')}`
+        : 'no build/Release and no matching prebuild'),
   );
 }
