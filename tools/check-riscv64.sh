@@ -11,6 +11,8 @@
 #      qemu-riscv64-static and prints the same `check` lines as the same program built for this
 #      machine.
 #   tools/check-riscv64.sh packages/sdk-native      (after tools/prebuild.sh packages/sdk-native)
+# With CAM_SELFTEST_CACHE=DIR (tools/prebuild-all.sh passes its cache entry, keyed by the same
+# native inputs) the two self-test programs are kept in DIR and run from there next time.
 # Not checked: that Node on a board loads the addon (no riscv64 Node here), hardware atomics
 # ordering (qemu runs RISC-V code on x86's stronger memory model).
 set -euo pipefail
@@ -95,9 +97,15 @@ mkdir -p "$work/include"
 for dir in $(node -p "(require('./package.json').crossBuild?.hostHeaders ?? []).join(' ')"); do
   ln -s "/usr/include/$dir" "$work/include/$dir"
 done
-log "building the native core selftest for riscv64-linux-musl and x86_64-linux-musl (static)"
-build riscv64-linux-musl "$work/selftest-riscv64"
-build x86_64-linux-musl "$work/selftest-x64"
+selftests=${CAM_SELFTEST_CACHE:-}
+if [ -n "$selftests" ] && [ -x "$selftests/selftest-riscv64" ] && [ -x "$selftests/selftest-x64" ]; then
+  log "native core selftest (riscv64-linux-musl, x86_64-linux-musl) from $selftests"
+  cp "$selftests/selftest-riscv64" "$selftests/selftest-x64" "$work/"
+else
+  log "building the native core selftest for riscv64-linux-musl and x86_64-linux-musl (static)"
+  build riscv64-linux-musl "$work/selftest-riscv64"
+  build x86_64-linux-musl "$work/selftest-x64"
+fi
 readelf -h "$work/selftest-riscv64" | grep -q 'Machine:.*RISC-V' || fail "selftest is not RISC-V"
 [ -z "$(readelf -d "$work/selftest-riscv64" 2>/dev/null | grep NEEDED)" ] || fail "selftest is not static"
 qemu-riscv64-static "$work/selftest-riscv64" >"$work/riscv64.out" || { cat "$work/riscv64.out"; fail "selftest failed under qemu-riscv64-static"; }
@@ -108,3 +116,7 @@ if ! diff <(grep '^check ' "$work/x64.out") <(grep '^check ' "$work/riscv64.out"
   fail "riscv64 and x86-64 results differ"
 fi
 log "native core under qemu-riscv64-static: same results as x86-64: ok"
+if [ -n "$selftests" ] && [ ! -x "$selftests/selftest-x64" ]; then
+  mkdir -p "$selftests"
+  cp "$work/selftest-riscv64" "$work/selftest-x64" "$selftests/"
+fi

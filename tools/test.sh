@@ -4,9 +4,11 @@
 #      and tests through turbo, then the bench helpers' own tests (node --test bench/),
 #   3. the checks that are scripts, not vitest suites: the service files against the built
 #      streamer (deploy/test.sh), publint + attw on what each package would publish
-#      (tools/pack-lint.sh), and the prebuilds of every native addon incl. riscv64 musl, checked
-#      by readelf and run under qemu (tools/prebuild-all.sh), then with those prebuilds the
-#      user's npx and npm install from a local registry (tools/registry/check.mjs),
+#      (tools/pack-lint.sh, which also checks the native tarballs carry the prebuilds), and the
+#      prebuilds of every native addon incl. riscv64 musl and glibc, checked by readelf and run
+#      under qemu (tools/prebuild-all.sh, restored from its cache when nothing native changed),
+#      then with those prebuilds the user's npx and npm install from a local registry
+#      (tools/registry/check.mjs),
 #   4. one summary line for the whole repo (tools/test-summary.mjs adds up each package's
 #      test-results/vitest.json and the script checks listed in test-results/checks.txt).
 # Extra arguments go to turbo (e.g. --filter=@cam/shm); with them, the script checks are skipped.
@@ -32,8 +34,10 @@ pnpm exec turbo run typecheck test --concurrency=2 --continue "$@" || status=1
 check bench-helpers node --test bench/
 if [ "$#" = 0 ]; then
   check deploy bash deploy/test.sh
-  check pack-lint bash tools/pack-lint.sh
+  # Prebuilds before pack-lint, which checks every native tarball carries them. Built once and
+  # kept: restored from ~/.cache/camstream/prebuilds while no native input changed.
   check prebuilds bash tools/prebuild-all.sh
+  check pack-lint bash tools/pack-lint.sh
   # Every public package published to a local verdaccio as the release does, then npx
   # @cam/streamer and npm install @cam/shm from it (uses the prebuilds just built; ~80 s warm).
   check registry node tools/registry/check.mjs
@@ -42,9 +46,6 @@ if [ "$#" = 0 ]; then
   # The native self-tests and the sophgo backend (against its stand-ins) built with ASan + UBSan,
   # ~40 s (the C example runs sanitized in its own tests).
   check sanitizers bash tools/check-sanitizers.sh
-  # The loaders prefer a prebuild to build/Release: remove them so a later local native change
-  # is not shadowed by the prebuild this check left behind.
-  rm -rf packages/*/prebuilds
 fi
 node tools/test-summary.mjs || status=1
 exit "$status"
