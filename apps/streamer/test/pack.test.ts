@@ -213,7 +213,9 @@ describe('a platform the prebuilds do not cover', () => {
     const failing = join(dir, 'no-compiler');
     mkdirSync(failing);
     writeFileSync(join(failing, 'package.json'), JSON.stringify({ private: true }));
-    const tarballs = packed.filter((p) => ['@cam/protocol', '@cam/shm'].includes(p.name));
+    const tarballs = packed.filter((p) =>
+      ['@cam/addon-loader', '@cam/protocol', '@cam/shm'].includes(p.name),
+    );
     // Forced source build (as where no prebuild fits) with a compiler that always fails.
     const noCompiler = { ...env, CC: '/bin/false', CXX: '/bin/false' };
     const install = run(
