@@ -8,7 +8,8 @@
 #      prebuilds of every native addon incl. riscv64 musl and glibc, checked by readelf and run
 #      under qemu (tools/prebuild-all.sh, restored from its cache when nothing native changed),
 #      then with those prebuilds the user's npx and npm install from a local registry
-#      (tools/registry/check.mjs),
+#      (tools/registry/check.mjs) and the streamer in a riscv64 Node under qemu
+#      (tools/riscv64/check-node.mjs),
 #   4. one summary line for the whole repo (tools/test-summary.mjs adds up each package's
 #      test-results/vitest.json and the script checks listed in test-results/checks.txt).
 # Extra arguments go to turbo (e.g. --filter=@cam/shm); with them, the script checks are skipped.
@@ -41,6 +42,9 @@ if [ "$#" = 0 ]; then
   # Every public package published to a local verdaccio as the release does, then npx
   # @cam/streamer and npm install @cam/shm from it (uses the prebuilds just built; ~80 s warm).
   check registry node tools/registry/check.mjs
+  # The real cam-streamer in Debian 13's riscv64 Node under qemu, jitless and JIT, with the riscv64
+  # glibc prebuilds (~55 s; the rootfs is cached in ~/.cache/camstream/riscv64-rootfs).
+  check riscv64-node node tools/riscv64/check-node.mjs
   # libFuzzer over cam_shm.h's reader with hostile segments that change between calls, 20 s.
   check fuzz-shm bash native/shm/fuzz/fuzz.sh 20
   # The native self-tests and the sophgo backend (against its stand-ins) built with ASan + UBSan,
