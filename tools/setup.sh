@@ -65,5 +65,6 @@ log "pnpm install --frozen-lockfile"
 CI=true pnpm install --frozen-lockfile --ignore-scripts --reporter=append-only || die "pnpm install --frozen-lockfile failed (is pnpm-lock.yaml committed and current?)"
 
 log "build"
+. tools/turbo-cache.sh
 pnpm exec turbo run build --output-logs=errors-only
 log "ready"

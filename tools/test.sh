@@ -15,6 +15,7 @@
 # Extra arguments go to turbo (e.g. --filter=@cam/shm); with them, the script checks are skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. tools/turbo-cache.sh
 rm -rf test-results packages/*/test-results apps/*/test-results
 mkdir -p test-results
 status=0
