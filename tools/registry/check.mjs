@@ -36,7 +36,8 @@ const cache = join(homedir(), '.cache', 'camstream', 'verdaccio');
 const verdaccioDir = join(cache, VERDACCIO);
 const uplinkCache = join(cache, 'uplink-storage');
 const work = mkdtempSync(join(tmpdir(), 'cam-registry-'));
-const shmName = `/cam-registry-${process.pid}`;
+/** The streamer's ring; its aliases start with the same name. */
+const shmName = `/cam-registry-${process.pid}-ring`;
 
 /** Process groups started here (verdaccio, npx), each with its leader's exit. */
 const groups = new Map();
@@ -61,10 +62,13 @@ async function stopAll() {
     }),
   );
 }
-/** Last resort (an exit without stopAll): kill what is left, remove the temp dir. */
+/** Last resort (an exit without stopAll): kill what is left; remove the temp dir and the ring. */
 function cleanup() {
   for (const pid of groups.keys()) signalGroup(pid, 'SIGKILL');
   rmSync(work, { recursive: true, force: true });
+  for (const f of readdirSync('/dev/shm').filter((f) => f.startsWith(shmName.slice(1)))) {
+    rmSync(`/dev/shm/${f}`, { force: true });
+  }
 }
 process.on('exit', cleanup);
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -13,7 +13,7 @@
 // Needs qemu-user-static, ffmpeg, apt-get (the rootfs: tools/riscv64/rootfs.sh, cached).
 // Not checked here: a real board (musl, the Sophgo camera: tools/check-riscv64.sh and the board).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -33,15 +33,17 @@ const START_TIMEOUT_MS = 240_000;
 const FRAME_TIMEOUT_MS = 30_000;
 
 const children = new Set();
-function killChildren() {
+/** Every ring (and alias) of this run's streamers starts so; a killed streamer leaves its own. */
+const ringPrefix = `cam-riscv64-${process.pid}-`;
+function cleanup() {
   for (const child of children) child.kill('SIGKILL');
+  for (const f of readdirSync('/dev/shm').filter((f) => f.startsWith(ringPrefix))) {
+    rmSync(`/dev/shm/${f}`, { force: true });
+  }
 }
-process.on('exit', killChildren);
+process.on('exit', cleanup);
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    killChildren();
-    process.exit(1);
-  });
+  process.on(signal, () => process.exit(1));
 }
 
 function fail(reason) {
@@ -273,7 +275,7 @@ async function readRing(shmName) {
 
 /** One streamer run with every check; returns its figures. */
 async function run(name, nodeFlags, source) {
-  const shmName = `/cam-riscv64-${process.pid}-${name.replace(/[^a-z0-9]+/g, '-')}`;
+  const shmName = `/${ringPrefix}${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   const streamer = await startStreamer(name, nodeFlags, source, shmName);
   const pid = streamer.child.pid;
   try {
