@@ -34,8 +34,6 @@ for dir in $(node -p "(require('./package.json').crossBuild?.hostHeaders ?? []).
 done
 
 rm -rf prebuilds
-log "linux-x64 glibc"
-npx prebuildify --napi --tag-libc --libc glibc
 # cross ARCH LIBC ZIG_TARGET: one prebuild cross-compiled by zig through the CC/CXX wrappers.
 cross() {
   log "linux-$1 $2 (zig $("$zig_pkg/zig" version) -target $3)"
@@ -50,14 +48,14 @@ CC=riscv64-linux-gnu-gcc CXX=riscv64-linux-gnu-g++ CPPFLAGS="-isystem $cross_inc
   npx prebuildify --napi --arch riscv64 --platform linux --tag-libc --libc glibc
 # glibc 2.28 (Debian 10, Ubuntu 20.04 have newer): the oldest symbol versions the addon may use.
 cross arm64 glibc aarch64-linux-gnu.2.28
+# Last, for tidiness: prebuildify moves each build out of build/Release, so no addon is left
+# there; the loader then takes prebuilds/linux-x64 (the same sources) until the next build.
+log "linux-x64 glibc"
+npx prebuildify --napi --tag-libc --libc glibc
 llvm-strip --strip-unneeded prebuilds/*/*.node
 for pair in x64:X86-64 riscv64:RISC-V arm64:AArch64; do
   for f in prebuilds/linux-"${pair%%:*}"/*.node; do
     readelf -h "$f" | grep -q "Machine:.*${pair#*:}" || die "$f is not ${pair#*:}"
   done
 done
-# node-gyp left the last cross build (arm64) in build/: the loader would skip it, but the
-# tests load build/Release, so rebuild it for this machine.
-log "rebuilding build/Release for this machine"
-npx node-gyp rebuild -j 2 >/dev/null
 ls -l prebuilds/*/*.node
