@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks a package's riscv64 prebuild without riscv64 hardware or a riscv64 Node.js:
+# Checks a package's riscv64 prebuilds without riscv64 hardware (a riscv64 Node.js loading the
+# glibc ones is tools/riscv64/check-node.mjs):
 #   1. each prebuilds/linux-riscv64/*.node is an ELF64 RISC-V shared object; the .musl one needs
 #      no library but musl's libc.so and leaves unresolved only
 #      napi_*/node_api_* (Node) and symbols musl exports (taken from zig's musl symbol list);
@@ -13,8 +14,8 @@
 #   tools/check-riscv64.sh packages/sdk-native      (after tools/prebuild.sh packages/sdk-native)
 # With CAM_SELFTEST_CACHE=DIR (tools/prebuild-all.sh passes its cache entry, keyed by the same
 # native inputs) the two self-test programs are kept in DIR and run from there next time.
-# Not checked: that Node on a board loads the addon (no riscv64 Node here), hardware atomics
-# ordering (qemu runs RISC-V code on x86's stronger memory model).
+# Not checked: that the board's musl Node loads the .musl addon (Debian has no riscv64 musl
+# Node), hardware atomics ordering (qemu runs RISC-V code on x86's stronger memory model).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 pkg=$(cd "${1:?usage: tools/check-riscv64.sh PACKAGE_DIR}" && pwd)
