@@ -59,9 +59,9 @@ fi
 
 log "pnpm install --frozen-lockfile"
 # --ignore-scripts: the only scripts it would run are the native packages' own `install`
-# (cam-addon-install, for users of the published tarballs: it comes from @cam/addon-loader's
-# dist, which does not exist before the build below, and would only compile both addons a first
-# time before the build compiles them again); and esbuild's optional postinstall.
+# (cam-addon-check || node-gyp rebuild, for users of the published tarballs), which would
+# compile both addons here a first time before the build below compiles them again; and
+# esbuild's optional postinstall.
 CI=true pnpm install --frozen-lockfile --ignore-scripts --reporter=append-only || die "pnpm install --frozen-lockfile failed (is pnpm-lock.yaml committed and current?)"
 
 log "build"

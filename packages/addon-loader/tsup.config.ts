@@ -1,4 +1,4 @@
 import { camPackage } from '../../tools/tsup.base';
 
-// install.ts is the `cam-addon-install` bin; shims: import.meta.url in the CommonJS build too.
-export default camPackage({ entry: ['src/index.ts', 'src/install.ts'], shims: true });
+// check.ts is the `cam-addon-check` bin; shims: import.meta.url in the CommonJS build too.
+export default camPackage({ entry: ['src/index.ts', 'src/check.ts'], shims: true });
