@@ -143,6 +143,40 @@ describe.each(ENGINES)('%s', (engine) => {
       await page.waitForFunction(() => document.fullscreenElement !== null, { timeout: 10_000 });
       await page.keyboard.press('f');
       await page.waitForFunction(() => document.fullscreenElement === null, { timeout: 10_000 });
+
+      // Picture in picture (button in, p out; both engines have it, headless too): the stream
+      // moves in it at its size; a canvas goes there through a <video> of its captureStream(),
+      // whose capture ends with the window.
+      expect(await page.$eval('#pip', (el) => (el as HTMLElement).hidden)).toBe(false);
+      await page.click('#pip');
+      await page.waitForFunction(() => document.pictureInPictureElement !== null, {
+        timeout: 10_000,
+      });
+      const inPip = await page.evaluate(() => {
+        const video = document.pictureInPictureElement as HTMLVideoElement;
+        const counted = { pipVideo: video, pipFrames: 0 };
+        Object.assign(window, counted);
+        const count = () =>
+          video.requestVideoFrameCallback(() => {
+            (window as unknown as typeof counted).pipFrames++;
+            count();
+          });
+        count();
+        return { tag: video.tagName, own: video === document.querySelector('.cam-picture') };
+      });
+      expect(inPip).toEqual({ tag: 'VIDEO', own: decoder === 'jmuxer' });
+      await page.waitForFunction('window.pipFrames > 15', { timeout: 10_000 });
+      expect(
+        await page.evaluate('[window.pipVideo.videoWidth, window.pipVideo.videoHeight]'),
+      ).toEqual([640, 360]);
+      await page.keyboard.press('p');
+      await page.waitForFunction(() => document.pictureInPictureElement === null, {
+        timeout: 10_000,
+      });
+      if (decoder === 'webcodecs') {
+        await page.waitForFunction('window.pipVideo.srcObject === null', { timeout: 10_000 });
+      }
+      expect(await page.$eval('#message', (el) => (el as HTMLElement).hidden)).toBe(true);
       await page.close();
     });
 
@@ -177,6 +211,23 @@ describe.each(ENGINES)('%s', (engine) => {
     await page.goto(`${h.streamer.httpUrl}/?decoder=${asked}`);
     await waitForShown(page, 15);
     expect(await viewerStats(page)).toMatchObject({ decoder: used, problem: null });
+    await page.close();
+  });
+
+  it('hides picture in picture where the browser does not offer it, and p does nothing', async () => {
+    const page = await h.newPage(engine);
+    // A test double for a browser without it: the real API, switched off the way a user or a
+    // policy does (document.pictureInPictureEnabled false).
+    await page.evaluateOnNewDocument(
+      `Object.defineProperty(Document.prototype, 'pictureInPictureEnabled', { get: () => false });`,
+    );
+    await page.goto(`${h.streamer.httpUrl}/?decoder=jmuxer`);
+    await waitForShown(page, 5);
+    expect(await page.$eval('#pip', (el) => (el as HTMLElement).hidden)).toBe(true);
+    await page.keyboard.press('p');
+    await waitForShown(page, (await viewerStats(page)).framesShown + 10);
+    expect(await page.evaluate(() => document.pictureInPictureElement)).toBeNull();
+    expect(await page.$eval('#message', (el) => (el as HTMLElement).hidden)).toBe(true);
     await page.close();
   });
 

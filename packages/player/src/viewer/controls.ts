@@ -66,14 +66,18 @@ async function saveSnapshot(player: Player): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
 }
 
+/**
+ * Picture in picture needs the browser's API (Chromium and Firefox have it, headless too) and,
+ * for the WebCodecs <canvas>, `captureStream()` (every browser with the API has it). The decoder
+ * is not known yet when the controls are bound and may change (fallback), so both are required.
+ */
 function pictureInPictureAvailable(): boolean {
   return (
     document.pictureInPictureEnabled === true &&
-    'requestPictureInPicture' in HTMLVideoElement.prototype
+    'requestPictureInPicture' in HTMLVideoElement.prototype &&
+    'captureStream' in HTMLCanvasElement.prototype
   );
 }
-
-let pipVideo: HTMLVideoElement | null = null;
 
 /** A <video> goes into picture in picture itself; a canvas through a video of its stream. */
 async function togglePictureInPicture(player: Player): Promise<void> {
@@ -87,9 +91,22 @@ async function togglePictureInPicture(player: Player): Promise<void> {
     await picture.requestPictureInPicture();
     return;
   }
-  pipVideo ??= document.createElement('video');
-  pipVideo.muted = true;
-  pipVideo.srcObject = picture.captureStream();
-  await pipVideo.play();
-  await pipVideo.requestPictureInPicture();
+  // A new <video> each time, off the page: it captures the canvas only while in picture in
+  // picture (a capture costs a copy of every frame), and stops when the window closes.
+  const stream = picture.captureStream();
+  const video = document.createElement('video');
+  video.muted = true;
+  video.srcObject = stream;
+  const release = () => {
+    for (const track of stream.getTracks()) track.stop();
+    video.srcObject = null;
+  };
+  video.addEventListener('leavepictureinpicture', release, { once: true });
+  try {
+    await video.play();
+    await video.requestPictureInPicture();
+  } catch (e) {
+    release();
+    throw e;
+  }
 }
