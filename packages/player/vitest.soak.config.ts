@@ -7,6 +7,7 @@ const minutes = Number(process.env.CAM_SOAK_MINUTES ?? 10);
 export default defineConfig({
   test: {
     include: ['soak/**/*.soak.ts'],
+    globalSetup: ['test/global-setup.ts'], // the browsers and stream source of test/harness.ts
     testTimeout: (minutes + 2) * 60_000,
     hookTimeout: 60_000,
   },

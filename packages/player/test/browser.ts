@@ -3,7 +3,7 @@
 import type { Page } from 'puppeteer-core';
 import type { PlayerStats } from '../src/index';
 
-export { type CamBrowser, ENGINES, type Engine, launchBrowser } from './launch-browser.mjs';
+export { type CamBrowser, connectBrowser, ENGINES, type Engine } from './launch-browser.mjs';
 
 /** The page's player stats (window.camPlayer, set by the viewer). */
 export function viewerStats(page: Page): Promise<PlayerStats> {

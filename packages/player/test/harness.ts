@@ -1,62 +1,33 @@
-// One real streamer process per test file, and one browser per engine (started when a test
-// first asks for it), stopped after the file's tests.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// What a browser test file needs: tabs in the run's shared browsers (test/global-setup.ts; each
+// file connects once, in a context of its own), the shared stream source, and a report printed
+// after the file's tests.
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll } from 'vitest';
-import { type CamBrowser, type Engine, launchBrowser } from './browser';
-import { type StreamerProcess, startStreamerProcess } from './streamer-process';
-
-const viewerDir = fileURLToPath(new URL('../dist/viewer/', import.meta.url));
+import { afterAll, inject } from 'vitest';
+import { type CamBrowser, connectBrowser, type Engine } from './browser';
 
 export interface Harness {
-  readonly streamer: StreamerProcess;
-  /** Stops the stream source, runs `whileDown`, and starts the source again on the same port. */
-  restartStreamer(whileDown: () => Promise<void>): Promise<void>;
-  /** A new tab of `engine`'s browser (launched once per file), 960x540 unless told. */
+  /** The run's shared streamer: play it, never stop it (a test that does starts its own). */
+  readonly streamer: { httpUrl: string; wsUrl: string; port: number };
+  /** A new tab of `engine`'s browser, 960x540 unless told. */
   newPage(engine: Engine, viewport?: { width: number; height: number }): Promise<Page>;
   /** Lines printed when the file's tests are done: measurements are reported, not asserted. */
   report(line: string): void;
 }
 
 export function useHarness(): Harness {
-  let streamer: StreamerProcess | undefined;
+  const endpoints = inject('browserEndpoints');
   const browsers = new Map<Engine, Promise<CamBrowser>>();
   const lines: string[] = [];
-  beforeAll(async () => {
-    if (!existsSync(`${viewerDir}viewer.js`)) {
-      throw new Error(`${viewerDir}viewer.js is missing: run \`pnpm --filter @cam/player build\``);
-    }
-    streamer = await startStreamerProcess();
-  });
   afterAll(async () => {
     for (const browser of browsers.values()) await (await browser).close();
-    await streamer?.stop();
     if (lines.length) console.log(`\n${lines.join('\n')}\n`);
   });
-  const started = <T>(v: T | undefined): T => {
-    if (!v) throw new Error('the harness has not started (beforeAll failed?)');
-    return v;
-  };
   return {
-    get streamer() {
-      return started(streamer);
-    },
-    async restartStreamer(whileDown) {
-      const { port } = started(streamer);
-      await started(streamer).stop();
-      streamer = undefined;
-      try {
-        await whileDown();
-      } finally {
-        // Even when `whileDown` failed: the file's other tests need it.
-        streamer = await startStreamerProcess(port);
-      }
-    },
+    streamer: inject('streamer'),
     async newPage(engine, viewport) {
       let browser = browsers.get(engine);
       if (!browser) {
-        browser = launchBrowser(engine);
+        browser = connectBrowser(engine, endpoints[engine]);
         browsers.set(engine, browser);
       }
       const page = await (await browser).newPage(viewport);

@@ -10,9 +10,10 @@ import puppeteer from 'puppeteer-core';
 export const ENGINES = ['chromium', 'firefox'];
 
 const EXECUTABLES = { chromium: '/usr/bin/chromium', firefox: '/usr/bin/firefox-esr' };
+const STOP_TIMEOUT_MS = 5000;
 
-/** A fresh profile in a temporary directory, removed again by close(). */
-export async function launchBrowser(engine) {
+/** `engine` with a fresh profile in a temporary directory. */
+async function launch(engine) {
   const executablePath = EXECUTABLES[engine];
   if (!executablePath) throw new Error(`no such engine ${engine}: one of ${ENGINES.join(', ')}`);
   const profile = mkdtempSync(join(tmpdir(), `cam-${engine}-`));
@@ -44,18 +45,71 @@ export async function launchBrowser(engine) {
             'browser.shell.checkDefaultBrowser': false,
           },
         });
+  return { browser, profile };
+}
+
+/** A CamBrowser whose tabs open in `opener` (a browser or one of its contexts). */
+function camBrowser(engine, browser, opener, close) {
   return {
     engine,
     browser,
-    /** A new tab, with a viewport of this size. */
     async newPage(viewport = { width: 960, height: 540 }) {
-      const page = await browser.newPage();
+      const page = await opener.newPage();
       await page.setViewport(viewport);
       return page;
     },
-    close: async () => {
-      await browser.close().catch(() => {});
+    close,
+  };
+}
+
+/** A browser of its own, with a fresh profile, removed again by close(). */
+export async function launchBrowser(engine) {
+  const { browser, profile } = await launch(engine);
+  return camBrowser(engine, browser, browser, async () => {
+    await browser.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  });
+}
+
+/**
+ * A browser for a whole test run: each test file connects to it (connectBrowser) instead of
+ * starting its own (Firefox takes 10-20 s to start on a busy machine). stop() ends it.
+ */
+export async function startSharedBrowser(engine) {
+  const { browser, profile } = await launch(engine);
+  const endpoint = browser.wsEndpoint();
+  const child = browser.process();
+  // Firefox serves one WebDriver BiDi session at a time: end ours, a test file starts its own.
+  await browser.disconnect();
+  return {
+    engine,
+    endpoint,
+    async stop() {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        child.kill('SIGTERM');
+        await exited;
+        clearTimeout(timer);
+      }
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The browser at `endpoint` (startSharedBrowser), its tabs in a context of their own (fresh
+ * storage, closed with it): close() closes the context and disconnects; the browser runs on.
+ */
+export async function connectBrowser(engine, endpoint) {
+  const browser = await puppeteer.connect({
+    browserWSEndpoint: endpoint,
+    defaultViewport: null,
+    ...(engine === 'firefox' ? { protocol: 'webDriverBiDi' } : {}),
+  });
+  const context = await browser.createBrowserContext();
+  return camBrowser(engine, browser, context, async () => {
+    await context.close().catch(() => {});
+    await browser.disconnect();
+  });
 }

@@ -14,17 +14,30 @@ import {
 } from './browser';
 import { ms, useHarness } from './harness';
 import { type StaticServer, startStaticServer } from './static-server';
-import { startStreamerProcess } from './streamer-process';
+import { type StreamerProcess, startStreamerProcess } from './streamer-process';
 
 const h = useHarness();
 const DECODERS = ['webcodecs', 'jmuxer'] as const;
 const PHONE = { width: 390, height: 844 };
 
 let other: StaticServer; // pages of another origin
+let guarded: Promise<StreamerProcess> | undefined;
+/** A streamer with a token and an origin list (started once, for both engines). */
+const guardedStreamer = () =>
+  (guarded ??= startStreamerProcess(0, [
+    ...['--token', 'open-sesame'],
+    ...['--allow-origin', 'http://192.0.2.1'],
+  ]));
 beforeAll(async () => {
   other = await startStaticServer();
 });
-afterAll(() => other?.close());
+afterAll(async () => {
+  await other?.close();
+  await guarded?.then(
+    (s) => s.stop(),
+    () => {},
+  );
+});
 
 /** The viewer page; every response of 400 or more it got is collected in `failed`. */
 async function openViewer(engine: Engine, query: string, viewport?: typeof PHONE) {
@@ -179,27 +192,6 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(await page.$eval('#message', (el) => (el as HTMLElement).hidden)).toBe(true);
       await page.close();
     });
-
-    it('says the streamer stopped, then plays again within a second of its return, error gone', async () => {
-      const { page } = await openViewer(engine, `?decoder=${decoder}`);
-      await waitForShown(page, 10);
-      let before = 0;
-      let backAt = 0;
-      await h.restartStreamer(async () => {
-        const text = await waitForText(page, '#message', 'streamer stopped, retrying in');
-        expect(text).toMatch(/^streamer stopped, retrying (now|in \d+ s) \(attempt \d+\)$/);
-        before = (await viewerStats(page)).framesShown;
-        backAt = Date.now();
-      });
-      await waitForShown(page, before + 30);
-      const s = await viewerStats(page);
-      expect(s).toMatchObject({ state: 'playing', reconnects: 1, problem: null, lastError: null });
-      expect(await page.$eval('#message', (el) => (el as HTMLElement).hidden)).toBe(true);
-      h.report(
-        `${engine} ${decoder}: restarted streamer (start ${Date.now() - backAt} ms incl. 30 frames); first frame ${ms(s.firstFrameMs)} after the new socket opened`,
-      );
-      await page.close();
-    });
   });
 
   it.each([
@@ -279,64 +271,101 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   it('says what to do about a token, an origin, and a streamer that is not there', async () => {
-    const guarded = await startStreamerProcess(0, [
-      ...['--token', 'open-sesame'],
-      ...['--allow-origin', 'http://192.0.2.1'],
-    ]);
-    try {
-      // Its own viewer page: allowed whatever --allow-origin lists; the token opens it.
-      const ok = await h.newPage(engine);
-      await ok.goto(`${guarded.httpUrl}/?token=open-sesame`);
-      await waitForShown(ok, 10);
-      expect(await viewerStats(ok)).toMatchObject({ problem: null, lastError: null });
-      await ok.close();
+    const guarded = await guardedStreamer();
+    // Its own viewer page: allowed whatever --allow-origin lists; the token opens it.
+    const ok = await h.newPage(engine);
+    await ok.goto(`${guarded.httpUrl}/?token=open-sesame`);
+    await waitForShown(ok, 10);
+    expect(await viewerStats(ok)).toMatchObject({ problem: null, lastError: null });
+    await ok.close();
 
-      const page = await h.newPage(engine);
-      await page.goto(`${guarded.httpUrl}/`);
-      expect(await waitForText(page, '#message', 'token')).toBe(
-        'this stream needs a token: add ?token=... to the address',
-      );
-      expect((await viewerStats(page)).framesReceived).toBe(0);
-      await page.goto(`${guarded.httpUrl}/?token=wrong-one-42`);
-      expect(await waitForText(page, '#message', 'token')).toBe(
-        'the streamer refused this token: check ?token=... in the address',
-      );
-      await page.close();
+    const page = await h.newPage(engine);
+    await page.goto(`${guarded.httpUrl}/`);
+    expect(await waitForText(page, '#message', 'token')).toBe(
+      'this stream needs a token: add ?token=... to the address',
+    );
+    expect((await viewerStats(page)).framesReceived).toBe(0);
+    await page.goto(`${guarded.httpUrl}/?token=wrong-one-42`);
+    expect(await waitForText(page, '#message', 'token')).toBe(
+      'the streamer refused this token: check ?token=... in the address',
+    );
+    await page.close();
 
-      // A page of another origin (an app embedding the player), and a port nobody listens on.
-      const embed = (name: string, wsUrl: string) =>
-        other.page(
-          `/${engine}-${name}.html`,
-          `<div id="stage"></div><script type="module">
-            import { createPlayer } from '/embed/player.js';
-            window.camPlayer = createPlayer(document.getElementById('stage'), '${wsUrl}', {
-              token: 'open-sesame', statsIntervalMs: 100,
-            });
-          </script>`,
-        );
-      const foreign = await h.newPage(engine);
-      await foreign.goto(embed('origin', `ws://127.0.0.1:${guarded.port}/`));
-      await foreign.waitForFunction(() => window.camPlayer?.stats().problem?.code === 'ORIGIN', {
-        timeout: 20_000,
-      });
-      expect((await problemOf(foreign))?.message).toBe(
-        `this page's origin (${other.origin}) is not allowed by the streamer (--allow-origin)`,
+    // A page of another origin (an app embedding the player), and a port nobody listens on.
+    const embed = (name: string, wsUrl: string) =>
+      other.page(
+        `/${engine}-${name}.html`,
+        `<div id="stage"></div><script type="module">
+          import { createPlayer } from '/embed/player.js';
+          window.camPlayer = createPlayer(document.getElementById('stage'), '${wsUrl}', {
+            token: 'open-sesame', statsIntervalMs: 100,
+          });
+        </script>`,
       );
-      await foreign.close();
+    const foreign = await h.newPage(engine);
+    await foreign.goto(embed('origin', `ws://127.0.0.1:${guarded.port}/`));
+    await foreign.waitForFunction(() => window.camPlayer?.stats().problem?.code === 'ORIGIN', {
+      timeout: 20_000,
+    });
+    expect((await problemOf(foreign))?.message).toBe(
+      `this page's origin (${other.origin}) is not allowed by the streamer (--allow-origin)`,
+    );
+    await foreign.close();
 
-      const nobody = await h.newPage(engine);
-      await nobody.goto(embed('unreachable', 'ws://127.0.0.1:9/'));
-      await nobody.waitForFunction(() => (window.camPlayer?.stats().attempt ?? 0) >= 3, {
-        timeout: 20_000,
-      });
-      expect((await problemOf(nobody))?.message).toMatch(
-        /^streamer not reachable, retrying (now|in \d+ s) \(attempt \d+\)$/,
-      );
-      await nobody.close();
-    } finally {
-      await guarded.stop();
-    }
+    const nobody = await h.newPage(engine);
+    await nobody.goto(embed('unreachable', 'ws://127.0.0.1:9/'));
+    await nobody.waitForFunction(() => (window.camPlayer?.stats().attempt ?? 0) >= 3, {
+      timeout: 20_000,
+    });
+    expect((await problemOf(nobody))?.message).toMatch(
+      /^streamer not reachable, retrying (now|in \d+ s) \(attempt \d+\)$/,
+    );
+    await nobody.close();
   });
+});
+
+it('says the streamer stopped, then each engine and decoder plays again on its return, error gone', async () => {
+  let own = await startStreamerProcess(); // stopped and started again: not the shared one
+  try {
+    const viewers: { name: string; page: Page }[] = [];
+    for (const engine of ENGINES) {
+      for (const decoder of DECODERS) {
+        viewers.push({ name: `${engine} ${decoder}`, page: await h.newPage(engine) });
+        await viewers.at(-1)?.page.goto(`${own.httpUrl}/?decoder=${decoder}`);
+      }
+    }
+    for (const { page } of viewers) await waitForShown(page, 10);
+    await own.stop();
+    const before: number[] = [];
+    for (const { name, page } of viewers) {
+      const text = await waitForText(page, '#message', 'streamer stopped, retrying in');
+      expect(text, name).toMatch(/^streamer stopped, retrying (now|in \d+ s) \(attempt \d+\)$/);
+      before.push((await viewerStats(page)).framesShown);
+    }
+    const restartAt = Date.now();
+    own = await startStreamerProcess(own.port);
+    const startMs = Date.now() - restartAt;
+    await Promise.all(
+      viewers.map(async ({ name, page }, i) => {
+        await waitForShown(page, (before[i] ?? 0) + 30);
+        const playingMs = Date.now() - restartAt;
+        const s = await viewerStats(page);
+        expect(s, name).toMatchObject({
+          state: 'playing',
+          reconnects: 1,
+          problem: null,
+          lastError: null,
+        });
+        expect(await page.$eval('#message', (el) => (el as HTMLElement).hidden), name).toBe(true);
+        h.report(
+          `${name}: restarted streamer (start ${startMs} ms); 30 frames shown ${playingMs} ms after the restart began; first frame ${ms(s.firstFrameMs)} after the new socket opened`,
+        );
+        await page.close();
+      }),
+    );
+  } finally {
+    await own.stop();
+  }
 });
 
 it('plays channel 1 of a streamer with channels (?channel=1) and offers the others in a selector', async () => {
