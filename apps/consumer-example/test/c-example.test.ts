@@ -141,8 +141,13 @@ describe('C example consumer', () => {
     const publish = (from: number, to: number) => {
       for (const au of aus.slice(from, to)) writer.publish(au.data, Date.now(), au.keyframe);
     };
-    publish(0, 10);
-    await out2.seen('frame seq=10 ');
+    // One at a time, each read before the next: the recording starts at frame 1 (a keyframe) on
+    // any machine. A burst of 10 into 8 slots let a slow reader be lapped past frame 1, and the
+    // later burst past both other keyframes: nothing was saved.
+    for (let seq = 1; seq <= 10; seq++) {
+      publish(seq - 1, seq);
+      await out2.seen(`frame seq=${seq} `);
+    }
     // The consumer stops while 20 frames go by: 12 of them are overwritten before it reads.
     child.kill('SIGSTOP');
     publish(10, 30);
