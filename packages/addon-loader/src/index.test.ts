@@ -6,7 +6,14 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addonCandidates, currentTarget, detectLibc, elfArch, loadAddon } from './index';
+import {
+  addonCandidates,
+  addonErrorCode,
+  currentTarget,
+  detectLibc,
+  elfArch,
+  loadAddon,
+} from './index';
 
 const work = mkdtempSync(join(tmpdir(), 'cam-addon-loader-'));
 const nodeInclude = join(dirname(dirname(process.execPath)), 'include', 'node');
@@ -146,5 +153,16 @@ describe('loadAddon', () => {
     expect(() => loadAddon(root)).toThrow(
       `no native addon loads for linux-${process.arch} glibc (Node ${process.versions.node}) in ${root}: no build/Release and no matching prebuild`,
     );
+  });
+});
+
+describe('addonErrorCode', () => {
+  it("reads an addon error's string code, and nothing from anything else", () => {
+    expect(addonErrorCode(Object.assign(new Error('x'), { code: 'EACCES' }))).toBe('EACCES');
+    expect(addonErrorCode(Object.assign(new Error('x'), { code: 13 }))).toBeUndefined();
+    expect(addonErrorCode(new Error('plain'))).toBeUndefined();
+    expect(addonErrorCode({ code: 'EACCES' })).toBeUndefined();
+    expect(addonErrorCode('EACCES')).toBeUndefined();
+    expect(addonErrorCode(undefined)).toBeUndefined();
   });
 });

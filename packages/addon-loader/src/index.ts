@@ -148,3 +148,13 @@ export function loadAddon<T>(root: string, target: Target = currentTarget()): T 
         : 'no build/Release and no matching prebuild'),
   );
 }
+
+/**
+ * The `code` of an error a camstream addon threw: both addons throw an Error with a string
+ * `code` (e.g. `EACCES`, `DEVICE_BUSY`), which each package maps to its own error class.
+ * Undefined for anything else (a JavaScript error, a thrown non-Error).
+ */
+export function addonErrorCode(error: unknown): string | undefined {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}

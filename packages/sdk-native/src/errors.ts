@@ -1,3 +1,5 @@
+import { addonErrorCode } from '@cam/addon-loader';
+
 /**
  * Every failure of this package: `code` says what kind, `parameter` names the option at fault
  * when the caller passed a bad one.
@@ -28,10 +30,7 @@ export class CameraError extends Error {
  * prefixed by `context` when the addon's own message does not say where it happened.
  */
 export function fromNative(error: unknown, context?: string, parameter?: string): CameraError {
-  const code =
-    typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-      ? error.code
-      : 'CAPTURE_FAILED';
+  const code = addonErrorCode(error) ?? 'CAPTURE_FAILED';
   const message = error instanceof Error ? error.message : String(error);
   return new CameraError(code, context ? `${context}: ${message}` : message, {
     cause: error,

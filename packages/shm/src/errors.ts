@@ -1,3 +1,5 @@
+import { addonErrorCode } from '@cam/addon-loader';
+
 /**
  * Why a ShmError was thrown:
  *
@@ -54,9 +56,9 @@ export function native<T>(call: () => T): T {
   try {
     return call();
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (err instanceof Error && typeof code === 'string') {
-      throw new ShmError(code as ShmErrorCode, err.message, { cause: err });
+    const code = addonErrorCode(err);
+    if (code !== undefined) {
+      throw new ShmError(code as ShmErrorCode, (err as Error).message, { cause: err });
     }
     throw err;
   }
