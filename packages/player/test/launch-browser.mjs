@@ -11,16 +11,25 @@ export const ENGINES = ['chromium', 'firefox'];
 
 const EXECUTABLES = { chromium: '/usr/bin/chromium', firefox: '/usr/bin/firefox-esr' };
 const STOP_TIMEOUT_MS = 5000;
+// Firefox alone took 16 s to start on the busy 2-core machine, both browsers at once about 25 s;
+// puppeteer's default (30 s) left no margin.
+const LAUNCH_TIMEOUT_MS = 90_000;
 
 /** `engine` with a fresh profile in a temporary directory. */
 async function launch(engine) {
   const executablePath = EXECUTABLES[engine];
   if (!executablePath) throw new Error(`no such engine ${engine}: one of ${ENGINES.join(', ')}`);
   const profile = mkdtempSync(join(tmpdir(), `cam-${engine}-`));
-  const common = { executablePath, headless: true, userDataDir: profile, defaultViewport: null };
-  const browser =
+  const common = {
+    executablePath,
+    headless: true,
+    userDataDir: profile,
+    defaultViewport: null,
+    timeout: LAUNCH_TIMEOUT_MS,
+  };
+  const options =
     engine === 'chromium'
-      ? await puppeteer.launch({
+      ? {
           ...common,
           browser: 'chrome',
           args: [
@@ -34,8 +43,8 @@ async function launch(engine) {
             '--autoplay-policy=no-user-gesture-required',
             '--window-size=960,540',
           ],
-        })
-      : await puppeteer.launch({
+        }
+      : {
           ...common,
           browser: 'firefox',
           args: ['--width=960', '--height=540'],
@@ -44,8 +53,13 @@ async function launch(engine) {
             'media.autoplay.blocking_policy': 0,
             'browser.shell.checkDefaultBrowser': false,
           },
-        });
-  return { browser, profile };
+        };
+  try {
+    return { browser: await puppeteer.launch(options), profile };
+  } catch (e) {
+    rmSync(profile, { recursive: true, force: true }); // puppeteer has ended the browser
+    throw e;
+  }
 }
 
 /** A CamBrowser whose tabs open in `opener` (a browser or one of its contexts). */
