@@ -7,8 +7,9 @@ import { openClient, waitFor } from '../test/clients';
 import { createLogger } from './log';
 import { createStreamer, type FrameEvent } from './streamer';
 
-it("emits 'frame' for each camera frame before handling it, as clients then receive it", async () => {
-  const streamer = createStreamer(
+/** A streamer of the real `test` camera on 127.0.0.1 (ws server, no RTSP, no ring), quiet. */
+function testStreamer() {
+  return createStreamer(
     {
       source: 'test',
       width: 320,
@@ -23,6 +24,10 @@ it("emits 'frame' for each camera frame before handling it, as clients then rece
     },
     { log: createLogger({ level: 'warn', json: false, write: () => {} }) },
   );
+}
+
+it("emits 'frame' for each camera frame before handling it, as clients then receive it", async () => {
+  const streamer = testStreamer();
   const events: (FrameEvent & { countedBefore: number })[] = [];
   streamer.on('frame', (event) =>
     events.push({ ...event, countedBefore: streamer.metrics.frames.get() }),
@@ -69,20 +74,7 @@ it('settles done (ok: false, with the reason) when start() fails', async () => {
 });
 
 it('frames each message in the room the camera left around the frame: no copy in JavaScript', async () => {
-  const streamer = createStreamer(
-    {
-      source: 'test',
-      width: 160,
-      height: 120,
-      fps: 30,
-      host: '127.0.0.1',
-      port: 0,
-      rtspPort: 0,
-      shmName: null,
-      server: 'ws',
-    },
-    { log: createLogger({ level: 'warn', json: false, write: () => {} }) },
-  );
+  const streamer = testStreamer();
   await streamer.start();
   try {
     // Reaches into the streamer for its camera: what is under test is that the message sent is
