@@ -273,17 +273,20 @@ describe('RTSP server with real clients', () => {
       height: 720,
       clientBufferBytes: 65_536,
       gopCacheBytes: 0,
-      stallTimeoutMs: 500,
+      // Longer than a real client takes from its last wanted frame to its TEARDOWN: at 500 ms
+      // GStreamer, which stops reading once fakesink has its buffers, was itself cut as stalled
+      // now and then before it sent PAUSE (exit 1, "Received end-of-file"), on a quiet machine too.
+      stallTimeoutMs: 2000,
     });
     const stalled = stalledRtspClient(s.url());
     cleanups.push(() => stalled.kill('SIGKILL'));
     await new Promise<void>((resolve) => stalled.stdout.once('data', () => resolve()));
-    // Then the server's queue passes its bound, the client skips frames, and 500 ms later it
-    // is cut, while the real clients play on.
+    // Then the server's queue passes its bound, the client skips frames, and 2 s later it is
+    // cut, while the real clients play on.
     const cut = waitFor(
       'the stalled client cut',
       () => metric(s.streamer, 'cam_rtsp_plays_ended_total{reason="stalled"}') === 1,
-      2500,
+      8000,
     );
     const [ff, gst] = await Promise.all([
       ffmpegPull(s.url(), 'tcp', 90, 'copy'),
