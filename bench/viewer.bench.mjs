@@ -4,7 +4,9 @@
 // Ours: the real `cam-streamer` CLI as a user starts it on a machine without a camera: the test
 // source (pattern drawn and encoded by OpenH264, 1080p30, 4 Mbit/s, GOP 30), uWebSockets.js,
 // join policy auto (= a fresh IDR asked of the camera for each joiner), serving its viewer page
-// (@cam/player's dist/viewer), opened as /?decoder=webcodecs and /?decoder=jmuxer.
+// (@cam/player's dist/viewer), opened as / (the decoder the player picks: WebCodecs into a
+// <video> through a track generator in Chromium, jmuxer in Firefox), /?decoder=webcodecs and
+// /?decoder=jmuxer.
 // Peer: the seed's player (bench/viewer/seed.html: jmuxer with the Supervisor UI's settings,
 // fed whole messages, trailer included).
 //
@@ -52,6 +54,7 @@ const SLOW_SETTINGS = [
 const LIVE_BOUND_MS = 250; // the player's live-edge bound (see @cam/player's README)
 
 const KINDS = {
+  auto: 'ours, default decoder',
   webcodecs: 'ours, WebCodecs',
   jmuxer: 'ours, jmuxer',
   seed: 'seed page (jmuxer, Supervisor settings)',
@@ -125,6 +128,7 @@ async function displayLatency(browser, kind, url, measureS = MEASURE_S, throttle
         const last = player.stats();
         const received = last.framesReceived - first.framesReceived;
         return {
+          decoder: last.decoder,
           samples,
           atS,
           unrecorded,
@@ -160,6 +164,7 @@ export default {
       const { port: peerPort } = await peer.wait('ready');
       const ours = `http://127.0.0.1:${streamer.port}/`;
       const urls = {
+        auto: ours,
         webcodecs: `${ours}?decoder=webcodecs`,
         jmuxer: `${ours}?decoder=jmuxer`,
         seedOnPeer: `${seedPage.url}?ws=ws://127.0.0.1:${peerPort}/`,
@@ -228,6 +233,7 @@ function slowSummary(run) {
     engine: run.engine,
     throttle: run.throttle,
     kind: run.kind,
+    decoder: run.decoder ?? null,
     shown: run.samples.length + run.unrecorded,
     p50: percentile(sorted, 50),
     p95: percentile(sorted, 95),
@@ -245,7 +251,7 @@ function slowRows(slow) {
     const seed = summaries.find(
       (x) => x.kind === 'seed' && x.engine === s.engine && x.throttle === s.throttle,
     );
-    const where = `${s.engine}${s.throttle > 1 ? ` ${s.throttle}x CPU` : ''}, ${KINDS[s.kind]}`;
+    const where = `${s.engine}${s.throttle > 1 ? ` ${s.throttle}x CPU` : ''}, ${KINDS[s.kind]}${s.kind === 'auto' ? ` (${s.decoder})` : ''}`;
     rows.push(
       {
         what: `slow client ${where}: capture → shown p50`,

@@ -7,7 +7,14 @@ import {
   parseSps,
 } from '@cam/protocol';
 import { backoffDelay, LATE_MAX_MS } from './backoff';
-import { canDecode, DECODERS, type DecoderKind, firstCapable } from './decoders';
+import {
+  canDecode,
+  DECODERS,
+  type DecoderKind,
+  firstCapable,
+  hasTrackPresenter,
+  preferredDecoder,
+} from './decoders';
 import { PlayerError, type PlayerErrorCode } from './errors';
 import { JmuxerSink } from './jmuxer-sink';
 import { FramesInFlight, KEYFRAME_ASK_INTERVAL_MS } from './live-edge';
@@ -21,7 +28,7 @@ export type PictureElement = HTMLCanvasElement | HTMLVideoElement;
 
 export interface PlayerOptions {
   /**
-   * The decoder tried first (`auto`: WebCodecs). With a container element the player falls back
+   * The decoder tried first (`auto`: see preferredDecoder()). With a container element the player falls back
    * to the other when this one cannot decode the stream or fails; a <canvas> only takes
    * WebCodecs, a <video> only jmuxer.
    */
@@ -209,7 +216,7 @@ class LivePlayer {
       this.container = null;
       this.picture = target;
     } else {
-      const first = asked === 'auto' ? 'webcodecs' : asked;
+      const first = asked === 'auto' ? preferredDecoder() : asked;
       this.order = [first, ...DECODERS.filter((k) => k !== first)];
       this.container = target;
       this.picture = null;
@@ -528,7 +535,9 @@ class LivePlayer {
     this.decoder = kind;
     if (this.container) {
       this.picture?.remove();
-      const picture = document.createElement(kind === 'webcodecs' ? 'canvas' : 'video');
+      // WebCodecs plays into a <video> where a track generator can feed one (see decoders.ts).
+      const canvas = kind === 'webcodecs' && !hasTrackPresenter();
+      const picture = document.createElement(canvas ? 'canvas' : 'video');
       picture.className = 'cam-picture';
       this.container.append(picture);
       this.picture = picture;
@@ -548,7 +557,7 @@ class LivePlayer {
       },
     };
     return kind === 'webcodecs'
-      ? new WebCodecsSink(this.picture as HTMLCanvasElement, events)
+      ? new WebCodecsSink(this.picture as PictureElement, events)
       : new JmuxerSink(this.picture as HTMLVideoElement, this.fps, events);
   }
 

@@ -6,26 +6,35 @@ import { type Frame, type Sink, type SinkEvents, wallClock } from './sink';
 // joiner's cached GOP arrives in one burst and must all be decoded, so this holds a GOP and more.
 const MAX_DECODE_QUEUE = 90;
 
-/** WebCodecs VideoDecoder in low-latency mode, each decoded frame drawn to a canvas at once. */
+/** Puts decoded frames on screen and says when each is shown. */
+interface Presenter {
+  /** Takes ownership of the frame (closes it). */
+  present(frame: VideoFrame): void;
+  close(): void;
+}
+
+/**
+ * WebCodecs VideoDecoder in low-latency mode. Into a <video>, decoded frames go to a track
+ * generator the compositor shows (off the main thread; Chromium); into a <canvas>, each is drawn
+ * by the main thread as it comes (every browser with WebCodecs).
+ */
 export class WebCodecsSink implements Sink {
   private readonly decoder: VideoDecoder;
-  private readonly ctx: CanvasRenderingContext2D;
+  private readonly presenter: Presenter;
   private sps: Uint8Array | null = null;
   private failed = false;
 
-  constructor(
-    private readonly canvas: HTMLCanvasElement,
-    private readonly events: SinkEvents,
-  ) {
-    const ctx = canvas.getContext('2d');
-    if (!ctx) throw new PlayerError('UNSUPPORTED', 'webcodecs: canvas has no 2d context');
-    this.ctx = ctx;
+  constructor(picture: HTMLCanvasElement | HTMLVideoElement, events: SinkEvents) {
+    this.presenter =
+      picture instanceof HTMLVideoElement
+        ? new TrackPresenter(picture, events)
+        : new CanvasPresenter(picture, events);
     this.decoder = new VideoDecoder({
-      output: (videoFrame) => this.draw(videoFrame),
+      output: (videoFrame) => this.presenter.present(videoFrame),
       error: (e) => {
         // A failed VideoDecoder is closed for good; the player replaces this sink.
         this.failed = true;
-        this.events.failed(`webcodecs: ${e.message}`);
+        events.failed(`webcodecs: ${e.message}`);
       },
     });
   }
@@ -58,9 +67,34 @@ export class WebCodecsSink implements Sink {
 
   close(): void {
     if (this.decoder.state !== 'closed') this.decoder.close();
+    this.presenter.close();
   }
 
-  private draw(videoFrame: VideoFrame): void {
+  /** (Re)configure when the SPS changes: first keyframe, new resolution, restarted encoder, after a flush. */
+  private configureFrom(frame: Frame): void {
+    const { sps } = findParameterSets(frame.data);
+    if (!sps || (this.sps && sameBytes(sps, this.sps) && this.decoder.state === 'configured')) {
+      return;
+    }
+    this.decoder.configure({ codec: parseSps(sps).codecString, optimizeForLatency: true });
+    this.sps = sps.slice();
+  }
+}
+
+/** Each frame drawn on the canvas at once, by the page's main thread. */
+class CanvasPresenter implements Presenter {
+  private readonly ctx: CanvasRenderingContext2D;
+
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly events: SinkEvents,
+  ) {
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new PlayerError('UNSUPPORTED', 'webcodecs: canvas has no 2d context');
+    this.ctx = ctx;
+  }
+
+  present(videoFrame: VideoFrame): void {
     const { displayWidth: w, displayHeight: h } = videoFrame;
     if (this.canvas.width !== w || this.canvas.height !== h) {
       this.canvas.width = w;
@@ -72,14 +106,63 @@ export class WebCodecsSink implements Sink {
     this.events.shown(captureMs, wallClock(performance.now()), w, h);
   }
 
-  /** (Re)configure when the SPS changes: first keyframe, new resolution, restarted encoder, after a flush. */
-  private configureFrom(frame: Frame): void {
-    const { sps } = findParameterSets(frame.data);
-    if (!sps || (this.sps && sameBytes(sps, this.sps) && this.decoder.state === 'configured')) {
+  close(): void {}
+}
+
+/**
+ * Frames written to a MediaStreamTrackGenerator playing in the <video>: the browser shows the
+ * newest, as it does a camera's track. requestVideoFrameCallback says which frame went on
+ * screen (its mediaTime is the frame's timestamp, the capture time) and when. A frame the track
+ * cannot take yet is closed, not queued: a newer one follows (the player counts it dropped).
+ */
+class TrackPresenter implements Presenter {
+  private readonly track: MediaStreamVideoTrackGenerator;
+  private readonly writer: WritableStreamDefaultWriter<VideoFrame>;
+  private frameCallback = 0;
+  private closed = false;
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly events: SinkEvents,
+  ) {
+    if (MediaStreamTrackGenerator === undefined) {
+      throw new PlayerError('UNSUPPORTED', 'webcodecs: no MediaStreamTrackGenerator for a <video>');
+    }
+    this.track = new MediaStreamTrackGenerator({ kind: 'video' });
+    this.writer = this.track.writable.getWriter();
+    video.muted = true; // browsers only autoplay muted video
+    video.autoplay = true;
+    video.playsInline = true;
+    video.srcObject = new MediaStream([this.track]);
+    this.watchFrames();
+  }
+
+  present(videoFrame: VideoFrame): void {
+    if (this.closed || (this.writer.desiredSize ?? 0) <= 0) {
+      videoFrame.close();
       return;
     }
-    this.decoder.configure({ codec: parseSps(sps).codecString, optimizeForLatency: true });
-    this.sps = sps.slice();
+    // Autoplay can be refused (e.g. a background tab): keep asking.
+    if (this.video.paused) void this.video.play().catch(() => {});
+    this.writer.write(videoFrame).catch((e: Error) => {
+      videoFrame.close();
+      if (!this.closed) this.events.failed(`webcodecs: video track: ${e.message}`);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.video.cancelVideoFrameCallback(this.frameCallback);
+    this.track.stop();
+    this.video.srcObject = null;
+  }
+
+  private watchFrames(): void {
+    this.frameCallback = this.video.requestVideoFrameCallback((_now, meta) => {
+      const captureMs = Math.round(meta.mediaTime * 1000);
+      this.events.shown(captureMs, wallClock(meta.expectedDisplayTime), meta.width, meta.height);
+      this.watchFrames();
+    });
   }
 }
 
