@@ -157,6 +157,8 @@ class LivePlayer {
   private choosing = false;
   private held: Frame[] = [];
   private fps = 0;
+  /** The frame rate jmuxer's timeline runs at (see streamFps()). */
+  private readonly jmuxerFps: Promise<number>;
   private state: ConnectionState = 'connecting';
   private paused = false;
   private socket: WebSocket | null = null;
@@ -221,6 +223,12 @@ class LivePlayer {
       this.container = target;
       this.picture = null;
     }
+    // jmuxer needs the stream's fps before its first frame: asked now, while the first
+    // keyframe is on its way, not after it.
+    this.jmuxerFps =
+      options.fps === undefined && this.order.includes('jmuxer')
+        ? this.streamFps()
+        : Promise.resolve(options.fps ?? 30);
     this.statsTimer = setInterval(() => this.tick(), options.statsIntervalMs ?? 500);
     void this.connect();
   }
@@ -542,8 +550,7 @@ class LivePlayer {
       this.container.append(picture);
       this.picture = picture;
     }
-    if (kind === 'jmuxer' && this.fps === 0)
-      this.fps = this.options.fps ?? (await this.streamFps());
+    if (kind === 'jmuxer' && this.fps === 0) this.fps = await this.jmuxerFps;
   }
 
   private newSink(kind: DecoderKind): Sink {
