@@ -81,9 +81,16 @@ export class WebCodecsSink implements Sink {
   }
 }
 
-/** Each frame drawn on the canvas at once, by the page's main thread. */
+/**
+ * The newest frame drawn on the canvas at the next animation frame, by the page's main thread.
+ * A frame still waiting when a newer one comes is closed, not drawn (the player counts it
+ * dropped): when drawing takes longer than the time between frames (a 1080p frame in software,
+ * a throttled page) the picture stays one draw behind instead of queueing every draw.
+ */
 class CanvasPresenter implements Presenter {
   private readonly ctx: CanvasRenderingContext2D;
+  private waiting: VideoFrame | null = null;
+  private animationFrame = 0;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -95,6 +102,22 @@ class CanvasPresenter implements Presenter {
   }
 
   present(videoFrame: VideoFrame): void {
+    this.waiting?.close();
+    this.waiting = videoFrame;
+    this.animationFrame ||= requestAnimationFrame(() => this.draw());
+  }
+
+  close(): void {
+    cancelAnimationFrame(this.animationFrame);
+    this.waiting?.close();
+    this.waiting = null;
+  }
+
+  private draw(): void {
+    this.animationFrame = 0;
+    const videoFrame = this.waiting;
+    if (!videoFrame) return;
+    this.waiting = null;
     const { displayWidth: w, displayHeight: h } = videoFrame;
     if (this.canvas.width !== w || this.canvas.height !== h) {
       this.canvas.width = w;
@@ -105,8 +128,6 @@ class CanvasPresenter implements Presenter {
     videoFrame.close();
     this.events.shown(captureMs, wallClock(performance.now()), w, h);
   }
-
-  close(): void {}
 }
 
 /**
