@@ -153,6 +153,18 @@ describe('readRecording', () => {
     writeFileSync(empty, '');
     expect((await rejection(readRecording(empty))).code).toBe('FILE_INVALID');
   });
+
+  it('reads no more than the ceiling, whatever size the file claims', async () => {
+    // /proc files say they hold 0 bytes: a check of the size alone lets any length through.
+    const proc = await rejection(readRecording('/proc/self/maps', 64));
+    expect(proc).toMatchObject({ code: 'FILE_TOO_LARGE', parameter: 'source' });
+    expect(proc.message).toBe(
+      'file /proc/self/maps: more than the 64 bytes a replay holds in memory',
+    );
+    const size = readFileSync(gop10).length;
+    expect((await rejection(readRecording(gop10, size - 1))).code).toBe('FILE_TOO_LARGE');
+    expect((await readRecording(gop10, size)).units).toHaveLength(30);
+  });
 });
 
 describe('file source', () => {

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { NalCursor, parseSps, type SpsInfo } from '@cam/protocol';
 import { CameraError } from './errors.js';
 import { CAMERA_LIMITS } from './options.js';
@@ -131,18 +131,27 @@ function layOut(stream: Buffer, starts: number[], keyframe: boolean[]): AccessUn
   });
 }
 
-/** Reads a recording, with errors that say which file and why. */
-export async function readRecording(path: string): Promise<Recording> {
+/**
+ * Reads a recording, with errors that say which file and why. The file is opened once and read
+ * through that handle, at most `maxBytes` + 1 bytes: a file that grows after its size was
+ * checked, or one whose size says nothing (/proc), cannot get past the ceiling.
+ */
+export async function readRecording(path: string, maxBytes = MAX_REPLAY_BYTES): Promise<Recording> {
   const context = `file ${path}`;
-  let size: number;
+  let bytes: Buffer;
   try {
-    const info = await stat(path);
-    if (!info.isFile()) {
-      throw new CameraError('FILE_INVALID', `${context}: not a regular file`, {
-        parameter: 'source',
-      });
+    const file = await open(path, 'r');
+    try {
+      const info = await file.stat();
+      if (!info.isFile()) {
+        throw new CameraError('FILE_INVALID', `${context}: not a regular file`, {
+          parameter: 'source',
+        });
+      }
+      bytes = await readAtMost(file, Math.min(info.size, maxBytes) + 1, maxBytes + 1);
+    } finally {
+      await file.close();
     }
-    size = info.size;
   } catch (error) {
     if (error instanceof CameraError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -152,14 +161,36 @@ export async function readRecording(path: string): Promise<Recording> {
       { parameter: 'source', cause: error },
     );
   }
-  if (size > MAX_REPLAY_BYTES) {
+  if (bytes.length > maxBytes) {
     throw new CameraError(
       'FILE_TOO_LARGE',
-      `${context}: ${size} bytes, more than the ${MAX_REPLAY_BYTES} a replay holds in memory`,
+      `${context}: more than the ${maxBytes} bytes a replay holds in memory`,
       { parameter: 'source' },
     );
   }
-  return splitAccessUnits(await readFile(path), path);
+  return splitAccessUnits(bytes, path);
+}
+
+/**
+ * The file's bytes from its position to its end, or its first `limit` bytes: in one buffer of
+ * `expected` bytes when the file is no longer than that (its size when opened, plus one to see
+ * the end), grown (doubling, up to `limit`) only for a file longer than it said.
+ */
+async function readAtMost(file: FileHandle, expected: number, limit: number): Promise<Buffer> {
+  let buffer = Buffer.allocUnsafe(Math.min(expected, limit));
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (length >= limit) break;
+      const bigger = Buffer.allocUnsafe(Math.min(limit, 2 * buffer.length + 65_536));
+      buffer.copy(bigger, 0, 0, length);
+      buffer = bigger;
+    }
+    const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
+  return buffer.subarray(0, length);
 }
 
 /**
