@@ -391,7 +391,7 @@ try {
   // npx installed into its cache's _npx/<hash>: where the streamer's own packages are.
   const npxRoot = join(work, 'npm-cache', '_npx');
   const installed = join(npxRoot, readdirSync(npxRoot)[0]);
-  const compiled = ['shm', 'sdk-native'].filter((n) =>
+  const compiled = ['shm', 'sdk-native', 'send'].filter((n) =>
     existsSync(join(installed, 'node_modules', '@cam', n, 'build')),
   );
   if (compiled.length > 0)

@@ -1,4 +1,4 @@
-// The one loader of camstream's native addons (@cam/shm, @cam/sdk-native). It tries, in order:
+// The one loader of camstream's native addons (@cam/shm, @cam/sdk-native, @cam/send). It tries, in order:
 //   1. the package's local node-gyp build (build/Release/*.node), but only when that file is an
 //      ELF built for this machine's architecture: a cross build leaves another architecture's
 //      file there, which would fail to load or shadow the right prebuild;

@@ -1,0 +1,3 @@
+import { camTests } from '../../tools/vitest.base';
+
+export default camTests();
