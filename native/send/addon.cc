@@ -19,7 +19,8 @@ Napi::Value Invalid(Napi::Env env, const char *message) {
   return env.Undefined();
 }
 
-// send(fd, data) -> bytes sent (0 = would block), or -errno.
+// send(fd, data) -> bytes sent (0 = would block), or -errno. Called once per client per frame:
+// the typed array is read with one napi_get_typedarray_info.
 Napi::Value Send(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (info.Length() != 2 || !info[0].IsNumber() || !info[1].IsTypedArray())
@@ -27,13 +28,15 @@ Napi::Value Send(const Napi::CallbackInfo &info) {
   double fd = info[0].As<Napi::Number>().DoubleValue();
   if (!(fd >= 0 && fd <= INT_MAX) || std::floor(fd) != fd)
     return Invalid(env, "@cam/send: the file descriptor must be an integer from 0 to 2^31-1");
-  auto array = info[1].As<Napi::TypedArray>();
-  if (array.TypedArrayType() != napi_uint8_array)
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = nullptr;
+  if (napi_get_typedarray_info(env, info[1], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array)
     return Invalid(env, "@cam/send: data must be a Uint8Array (or a Buffer)");
-  auto data = array.As<Napi::Uint8Array>();
-  if (data.ByteLength() > CAM_SEND_MAX_BYTES)
+  if (length > CAM_SEND_MAX_BYTES)
     return Invalid(env, "@cam/send: data is longer than maxBytes (1 GiB) per call");
-  return Napi::Number::New(env, (double)cam_send((int)fd, data.Data(), data.ByteLength()));
+  return Napi::Number::New(env, (double)cam_send((int)fd, data, length));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
