@@ -4,9 +4,10 @@
 //   --jitless  --source test          (OpenH264 from the rootfs: trixie's 2.6)
 //   --jitless  --source file:<fixture> (no encoder: what the board's Node does besides capture)
 //   JIT        --source test
-// Each run, from this machine: a WebSocket client's frames decode with ffmpeg with no error,
-// /healthz, /api/stream and /metrics answer, this machine's @cam/shm reader reads a keyframe from
-// the ring the riscv64 writer fills, 10 clients all get frames, and SIGTERM stops the streamer
+// Each run, from this machine: @cam/send's addon loads (the streamer logs no fallback to Node
+// streams), a WebSocket client's frames decode with ffmpeg with no error, /healthz,
+// /api/stream and /metrics answer, this machine's @cam/shm reader reads a keyframe from the
+// ring the riscv64 writer fills, 10 clients all get frames, and SIGTERM stops the streamer
 // with exit code 0. Prints, per run, EMULATED figures (qemu on this machine, not a board): start
 // to listening, first frame, CPU % of one core with 10 clients, RSS of the qemu process.
 //   node tools/riscv64/check-node.mjs    (after the build and bash tools/prebuild-all.sh)
@@ -61,7 +62,7 @@ for (const tool of ['qemu-riscv64-static', 'ffmpeg']) {
   }
 }
 if (!existsSync(cli)) fail(`${cli} missing: build first (pnpm exec turbo run build)`);
-for (const pkg of ['shm', 'sdk-native']) {
+for (const pkg of ['shm', 'sdk-native', 'send']) {
   const dir = join(root, 'packages', pkg, 'prebuilds', 'linux-riscv64');
   const glibc = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.glibc.node')) : [];
   if (glibc.length === 0) {
@@ -126,6 +127,10 @@ function startStreamer(name, nodeFlags, source, shmName) {
           continue;
         }
         if (entry.event === 'streamer started') resolve(entry);
+        // The board's ws path writes frames with @cam/send: its riscv64 addon must load.
+        if (entry.event?.startsWith('native socket send unavailable')) {
+          reject(new Error(`${name}: ${entry.event}: ${entry.reason}`));
+        }
       }
     });
     exited.then(({ code, signal }) =>

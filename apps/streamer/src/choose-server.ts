@@ -3,7 +3,7 @@ import type { ServerChoice } from './config';
 import type { Logger } from './log';
 import type { StartServer } from './server';
 import { loadUwsServer } from './server-uws';
-import { startWsServer } from './server-ws';
+import { directSend, startWsServer } from './server-ws';
 
 /**
  * Loads the server implementation: uWebSockets.js (uws-pack) where its binary loads, else ws.
@@ -26,6 +26,15 @@ export async function chooseServer(choice: ServerChoice, log: Logger): Promise<S
     }
   } else {
     log.info('server implementation', { server: 'ws', why: 'requested' });
+  }
+  const direct = directSend();
+  if (direct.send === null) {
+    log.warn(
+      'native socket send unavailable: ws writes every frame through Node streams (more CPU per client)',
+      {
+        reason: firstLine(direct.reason),
+      },
+    );
   }
   return startWsServer;
 }

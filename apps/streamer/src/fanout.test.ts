@@ -20,7 +20,9 @@ function au(message: Buffer | Uint8Array): Uint8Array {
   return message.subarray(0, message.length - 8);
 }
 
-describe.each(IMPLEMENTATIONS)('fanout on %s', (impl) => {
+// 'ws-stream': the ws server where @cam/send's addon does not load (every frame through Node's
+// stream), so both of its write paths keep every policy.
+describe.each([...IMPLEMENTATIONS, 'ws-stream'] as const)('fanout on %s', (impl) => {
   let h: Harness;
   afterEach(async () => {
     await h?.close();
@@ -184,34 +186,103 @@ describe('fanout on ws, per frame', () => {
     await h?.close();
   });
 
-  it('frames each message once and writes that one buffer to every socket, once', async () => {
-    h = await startHarness('ws');
-    const clients = await Promise.all(Array.from({ length: 3 }, () => openClient(h.url)));
-    await waitFor('3 clients', () => h.fanout.size === 3);
-    const writes: Uint8Array[] = [];
+  it.each([
+    ['ws', 'with the native send: no stream write for an idle socket', 0],
+    ['ws-stream', 'through the stream: one write per socket, of the same buffer', 1],
+  ] as const)(
+    'frames each message once and writes it to every socket: %s %s',
+    async (impl, _what, writesPerClient) => {
+      h = await startHarness(impl);
+      const clients = await Promise.all(Array.from({ length: 3 }, () => openClient(h.url)));
+      await waitFor('3 clients', () => h.fanout.size === 3);
+      const writes: Uint8Array[] = [];
+      const write = Socket.prototype.write;
+      vi.spyOn(Socket.prototype, 'write').mockImplementation(function (
+        this: Socket,
+        ...args: Parameters<Socket['write']>
+      ) {
+        writes.push(args[0] as Uint8Array);
+        return write.apply(this, args);
+      });
+      const sent = [0, 1].map((i) => h.send(small[i] as AccessUnit));
+      vi.restoreAllMocks();
+      // Framed once, not per client: every write of a frame is of the same buffer.
+      expect(writes).toHaveLength(2 * 3 * writesPerClient);
+      for (const f of [0, 1]) {
+        expect(new Set(writes.slice(3 * f, 3 * f + 3)).size).toBe(writesPerClient);
+      }
+      await waitFor('both frames at every client', () =>
+        clients.every((c) => c.messages.length === 2),
+      );
+      for (const c of clients) {
+        c.messages.forEach((m, i) => {
+          expect(Buffer.compare(m.data, sent[i] as Uint8Array)).toBe(0);
+        });
+      }
+      // Counted once per frame, the same totals as once per client-frame.
+      expect(h.metrics.messagesSent.get()).toBe(6);
+      expect(h.metrics.bytesSent.get()).toBe(3 * ((sent[0]?.length ?? 0) + (sent[1]?.length ?? 0)));
+    },
+  );
+});
+
+describe('fanout on ws with a slow client', () => {
+  let h: Harness;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await h?.close();
+  });
+
+  it('hands the rest of a short native send to the stream: the slow client gets whole frames, in order', async () => {
+    h = await startHarness('ws', {
+      clientBufferBytes: 256 * 1024,
+      gopCacheBytes: 0,
+      stallTimeoutMs: 60_000,
+    });
+    const slow = await stalledClient(h.server.port);
+    const good = await openClient(h.url);
+    await waitFor('2 clients', () => h.fanout.size === 2);
+    // A stream write shorter than the frame being sent is the rest of a short native send.
+    let frameBytes = 0;
+    let rests = 0;
     const write = Socket.prototype.write;
     vi.spyOn(Socket.prototype, 'write').mockImplementation(function (
       this: Socket,
       ...args: Parameters<Socket['write']>
     ) {
-      writes.push(args[0] as Uint8Array);
+      if ((args[0] as Uint8Array).length < frameBytes) rests++;
       return write.apply(this, args);
     });
-    const sent = [0, 1].map((i) => h.send(small[i] as AccessUnit));
-    vi.restoreAllMocks();
-    // One write per client per frame, all of the same buffer: framed once, not per client.
-    expect(writes).toHaveLength(2 * 3);
-    for (const f of [0, 1]) expect(new Set(writes.slice(3 * f, 3 * f + 3)).size).toBe(1);
-    await waitFor('both frames at every client', () =>
-      clients.every((c) => c.messages.length === 2),
-    );
-    for (const c of clients) {
-      c.messages.forEach((m, i) => {
-        expect(Buffer.compare(m.data, sent[i] as Uint8Array)).toBe(0);
-      });
+    const sent: Uint8Array[] = [];
+    let i = 0;
+    for (; i < 600 && (rests === 0 || h.metrics.drops.get('slow_client') === 0); i++) {
+      const unit = big[i % big.length] as AccessUnit;
+      frameBytes = unit.data.length + 9 + 2; // message + at least the 2-byte header
+      sent.push(h.send(unit));
+      await tick(2);
     }
-    // Counted once per frame, the same totals as once per client-frame.
-    expect(h.metrics.messagesSent.get()).toBe(6);
-    expect(h.metrics.bytesSent.get()).toBe(3 * ((sent[0]?.length ?? 0) + (sent[1]?.length ?? 0)));
+    vi.restoreAllMocks();
+    expect(rests).toBeGreaterThan(0);
+    expect(h.metrics.drops.get('slow_client')).toBeGreaterThan(0);
+    slow.resume();
+    for (const end = i + 2 * 30 + 1; i < end; i++) {
+      sent.push(h.send(big[i % big.length] as AccessUnit));
+      await tick(5);
+    }
+    await waitFor('both drained', () => h.fanout.maxBufferedBytes() === 0);
+    await waitFor('every frame at the good client', () => good.messages.length === sent.length);
+    expect(good.messages.every((m, k) => Buffer.compare(m.data, sent[k] as Uint8Array) === 0)).toBe(
+      true,
+    );
+    // The slow client's messages are whole sent messages, in order, with gaps (skipped frames).
+    let next = 0;
+    for (const m of slow.messages) {
+      while (next < sent.length && Buffer.compare(m.data, sent[next] as Uint8Array) !== 0) next++;
+      expect(next).toBeLessThan(sent.length);
+      next++;
+    }
+    expect(slow.messages.length).toBeLessThan(sent.length);
+    expect(h.logs.some((l) => /client back at a keyframe .*reason=slow_client/.test(l))).toBe(true);
+    slow.socket.destroy();
   });
 });

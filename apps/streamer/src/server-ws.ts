@@ -2,6 +2,7 @@
 // uWebSockets.js binary (riscv64, musl). Same handlers, limits and behaviour as server-uws.ts.
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { nativeSend, type SendNow } from '@cam/send';
 import { WebSocket, WebSocketServer as WsServer } from 'ws';
 import { type Message, type Peer, Sent } from './fanout';
 import {
@@ -87,28 +88,88 @@ class FrameCache {
   }
 }
 
+type DirectSend = { send: SendNow; reason?: undefined } | { send: null; reason: string };
+let direct: DirectSend | undefined;
+
+/**
+ * @cam/send's native send when its addon loads here, else why not (then every frame goes through
+ * socket.write; chooseServer logs the reason once). Loaded on first use, not on import.
+ */
+export function directSend(): DirectSend {
+  if (direct) return direct;
+  try {
+    direct = { send: nativeSend().send };
+  } catch (err) {
+    direct = { send: null, reason: (err as Error).message };
+  }
+  return direct;
+}
+
+/** The libuv handle of a plain TCP socket, as net.Socket keeps it (Node internals, stable since v12). */
+interface TcpHandle {
+  readonly fd: number;
+  readonly writeQueueSize: number;
+}
+/** The upgraded socket with the fields of net.Socket and tls.TLSSocket read here. */
+type UpgradedSocket = Duplex & { _handle?: TcpHandle | null; encrypted?: boolean };
+
 class WsPeer implements Peer {
   /** Cleared when a ping goes out, set by the pong; still clear at the next ping = gone. */
   alive = true;
+  /** The socket's libuv handle while frames may be sent to its fd directly, else null. */
+  private readonly handle: TcpHandle | null;
+  private readonly fd: number;
 
   constructor(
     private readonly ws: WebSocket,
     // The upgraded socket itself: a message, framed once for every client, goes to it in one
     // write. ws writes its own control frames (ping, pong, close) to the same socket, each a
     // whole frame, so frames never interleave; bufferedAmount counts both.
-    private readonly socket: Duplex,
+    private readonly socket: UpgradedSocket,
     private readonly frames: FrameCache,
     readonly address: string,
     private readonly maxBackpressureBytes: number,
-  ) {}
+    private readonly sendNow: SendNow | null,
+  ) {
+    // Direct sends only to a plain TCP socket (never TLS: its bytes must go through OpenSSL)
+    // whose libuv handle has an fd. node:http's server gives exactly that.
+    const handle = socket._handle ?? null;
+    const plain = sendNow !== null && socket.encrypted !== true;
+    this.fd = plain && handle && typeof handle.fd === 'number' ? handle.fd : -1;
+    this.handle = this.fd >= 0 ? handle : null;
+  }
 
   send(message: Message, v11: boolean): Sent {
     if (this.ws.readyState !== WebSocket.OPEN) return Sent.Dropped;
+    const buffered = this.ws.bufferedAmount;
     // uWebSockets.js drops a message past maxBackpressure; so does this twin.
-    if (this.ws.bufferedAmount + message.v11.length > this.maxBackpressureBytes) {
-      return Sent.Dropped;
+    if (buffered + message.v11.length > this.maxBackpressureBytes) return Sent.Dropped;
+    const frame = this.frames.of(message, v11);
+    // The frame goes straight to the socket's fd (one native send, no Node stream) only when
+    // nothing of this socket waits anywhere in the process: ws's queue and the stream's are
+    // empty (bufferedAmount 0: the stream's length plus ws's), the stream is not corked, libuv
+    // holds no write request (writeQueueSize 0), and the handle is the one whose fd we took
+    // (destroy() nulls _handle and closes the fd in the same call, so a closed or reused fd
+    // number is never written). Node starts every write of a socket on this one JavaScript
+    // thread, and libuv writes only what its queue holds, so nothing else can be writing the
+    // socket while this runs, and these bytes come after every byte written before them.
+    // What the kernel does not take (its buffer is full) goes to the stream after them, so
+    // order and bufferedAmount stay exact. An error (EPIPE, ECONNRESET, ...) sends nothing:
+    // the stream then writes the whole frame, meets the error, and Node reports it and closes
+    // the socket as it does without this path.
+    if (
+      this.handle !== null &&
+      buffered === 0 &&
+      this.socket._handle === this.handle &&
+      this.socket.writableCorked === 0 &&
+      this.handle.writeQueueSize === 0
+    ) {
+      const sent = (this.sendNow as SendNow)(this.fd, frame);
+      if (sent === frame.length) return Sent.Written;
+      this.socket.write(sent > 0 ? frame.subarray(sent) : frame);
+    } else {
+      this.socket.write(frame);
     }
-    this.socket.write(this.frames.of(message, v11));
     return this.socket.writableLength === 0 ? Sent.Written : Sent.Queued;
   }
 
@@ -145,12 +206,24 @@ function refuse(socket: Duplex, status: number, reason: string): void {
   );
 }
 
-export const startWsServer: StartServer = (
-  host,
-  port,
+/**
+ * The ws server; `sendNow` (default: @cam/send's, when it loads) writes frames straight to idle
+ * sockets, null writes every frame through the socket's stream.
+ */
+export function wsServer(sendNow: SendNow | null): StartServer {
+  return (host, port, handlers, limits) => start(host, port, handlers, limits, sendNow);
+}
+
+export const startWsServer: StartServer = (host, port, handlers, limits) =>
+  start(host, port, handlers, limits, directSend().send);
+
+function start(
+  host: string,
+  port: number,
   handlers: ServerHandlers,
   limits: ServerLimits,
-) => {
+  sendNow: SendNow | null,
+): Promise<WebSocketServer> {
   const peers = new Set<WsPeer>();
   const frames = new FrameCache();
   const chosenProtocol = new WeakMap<IncomingMessage, string>();
@@ -181,7 +254,14 @@ export const startWsServer: StartServer = (
     }
     if (decision.protocol) chosenProtocol.set(req, decision.protocol);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const peer = new WsPeer(ws, socket, frames, request.address, limits.maxBackpressureBytes);
+      const peer = new WsPeer(
+        ws,
+        socket,
+        frames,
+        request.address,
+        limits.maxBackpressureBytes,
+        sendNow,
+      );
       peers.add(peer);
       // ws reports bad frames and oversized messages here, then closes the connection; the
       // close event may only say 1006 (no close frame back), so keep the protocol's verdict.
@@ -233,4 +313,4 @@ export const startWsServer: StartServer = (
       resolve(server);
     });
   });
-};
+}

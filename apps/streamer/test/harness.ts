@@ -1,6 +1,7 @@
 // Test harness: a Fanout behind a real server (uWebSockets.js or ws) on 127.0.0.1:0, fed with
 // real H.264 access units. No camera: these tests drive the frame timing themselves.
 import { encodeChannelMessage } from '@cam/protocol';
+import { nativeSend } from '@cam/send';
 import { DEFAULT_CONFIG, type ServerChoice } from '../src/config';
 import { Fanout } from '../src/fanout';
 import type { JoinPolicy } from '../src/join';
@@ -8,13 +9,21 @@ import { createLogger } from '../src/log';
 import { StreamerMetrics } from '../src/metrics';
 import type { StartServer, WebSocketServer } from '../src/server';
 import { loadUwsServer } from '../src/server-uws';
-import { startWsServer } from '../src/server-ws';
+import { wsServer } from '../src/server-ws';
 import type { AccessUnit } from './h264';
 
 export const IMPLEMENTATIONS = ['uws', 'ws'] as const satisfies readonly ServerChoice[];
 
-export async function serverFor(impl: 'uws' | 'ws'): Promise<StartServer> {
-  return impl === 'uws' ? loadUwsServer() : startWsServer;
+/**
+ * The servers a harness runs: 'ws' writes idle sockets with @cam/send's native send (which must
+ * load here), 'ws-stream' is the same server where that addon does not load: every frame
+ * through the socket's stream.
+ */
+export type Implementation = (typeof IMPLEMENTATIONS)[number] | 'ws-stream';
+
+export async function serverFor(impl: Implementation): Promise<StartServer> {
+  if (impl === 'uws') return loadUwsServer();
+  return wsServer(impl === 'ws' ? nativeSend().send : null);
 }
 
 export interface Harness {
@@ -30,7 +39,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  impl: 'uws' | 'ws',
+  impl: Implementation,
   options: {
     clientBufferBytes?: number;
     gopCacheBytes?: number;
