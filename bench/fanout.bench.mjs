@@ -47,7 +47,7 @@ import { fileURLToPath } from 'node:url';
 import { countInstructions } from './fanout/callgrind.mjs';
 import { forkChild } from './fanout/child.mjs';
 import { CLIP, ensureClip, ensureFrames } from './fanout/clip.mjs';
-import { workspace } from './fanout/deps.mjs';
+import { streamerNodeFlags, workspace } from './fanout/deps.mjs';
 import { histogram, median, summarize } from './fanout/stats.mjs';
 
 const ROUNDS = Number(process.env.FANOUT_ROUNDS ?? 4);
@@ -99,7 +99,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** One server with `clients` readers (plus a stalled one when `stalled`): its raw figures. */
 async function runOnce(kind, env, scenario, { stalled, measureS }) {
   const args = [kind, env.clipPath, ...(kind === 'c-floor' ? [env.floor, env.frames] : [])];
-  const execArgv = kind === 'c-floor' ? [] : scenario.execArgv;
+  // The streamer with the flags its bin gives it; the plain ws server with Node's defaults.
+  const execArgv =
+    kind === 'c-floor'
+      ? []
+      : kind.startsWith('streamer-')
+        ? [...scenario.execArgv, ...streamerNodeFlags()]
+        : scenario.execArgv;
   const server = forkChild(here('./fanout/server.mjs'), args, kind, execArgv);
   const loaders = [];
   try {

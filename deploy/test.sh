@@ -13,7 +13,8 @@
 # Not checked here: BusyBox's start-stop-daemon, logger and sh (Debian's are used), syslog.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cli="$root/apps/streamer/dist/cli.js"
+# The bin as installed (/usr/bin/cam-streamer): a sh script that runs dist/cli.js in Node with its flags.
+cli="$root/apps/streamer/bin/cam-streamer"
 init="$root/deploy/recamera/S95cam-streamer"
 unit="$root/deploy/systemd/cam-streamer.service"
 work=$(mktemp -d)
@@ -24,7 +25,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-[ -x "$cli" ] || fail "$cli missing: pnpm exec turbo run build --filter=@cam/streamer..."
+[ -x "$cli" ] && [ -f "$root/apps/streamer/dist/cli.js" ] ||
+  fail "$root/apps/streamer/dist/cli.js missing: pnpm exec turbo run build --filter=@cam/streamer..."
 
 sh -n "$init" || fail "sh -n $init"
 log "sh -n S95cam-streamer: ok"
@@ -37,7 +39,7 @@ else
   log "no systemd-analyze: unit not verified"
 fi
 
-help=$(node "$cli" --help)
+help=$("$cli" --help)
 for var in $(grep -ohE '\bCAM_[A-Z_]+=' "$init" "$unit" | tr -d = | sort -u); do
   grep -qE "^--[a-z-]+ .* $var " <<<"$help" || fail "$var is not in cam-streamer --help"
 done
@@ -106,6 +108,12 @@ for n in 0 1 2; do total=$((total + $(stat -c %s "${ring}_ch$n"))); done
 grep '"streamer started"' "$work/log" | head -1 | grep -q '"shmSlots":16,' ||
   fail "start line does not show the script's 16 slots"
 log "three channels, rings sharing the script's 8 MiB with 16 slots: ok"
+# V8's old + young generation: the script's NODE_OPTIONS (64 MiB) + the bin's young cap (3 MiB;
+# Node's default young generation would make it 112).
+heap=$(grep '"streamer started"' "$work/log" | head -1 | sed 's/.*"heapLimitMiB":\([0-9]*\).*/\1/')
+[ "$heap" -ge 64 ] && [ "$heap" -lt 80 ] ||
+  fail "heapLimitMiB=$heap: NODE_OPTIONS or the bin's --max-semi-space-size did not reach Node"
+log "heap limit ${heap} MiB (the script's --max-old-space-size=64 + the bin's young cap): ok"
 [ "$(cat "$work/seed-calls")" = stop ] || fail "start did not stop the seed's streamer first"
 tr '\0' '\n' <"/proc/$first/environ" | grep -qx 'LD_LIBRARY_PATH=/mnt/system/lib:/mnt/system/usr/lib:/mnt/system/usr/lib/3rd.*' ||
   fail "the streamer did not get the board's library path"

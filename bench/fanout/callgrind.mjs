@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { forkChild } from './child.mjs';
+import { streamerNodeFlags } from './deps.mjs';
 
 const run = promisify(execFile);
 const CLIENTS = 10;
@@ -97,7 +98,7 @@ export async function countInstructions(env, ctx) {
     here('./server.mjs'),
     ['streamer-ws', env.clipPath],
     'callgrind',
-    ['--jitless'],
+    ['--jitless', ...streamerNodeFlags()],
     wrapper,
   );
   let loader = null;

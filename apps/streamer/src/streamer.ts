@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import {
   CHANNEL_ID_BYTES,
   encodeChannelMessageInPlace,
@@ -290,6 +291,8 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       shmGroup: config.shmGroup ?? 'none (mode 0600)',
       ...this.shmSize(),
       token: config.token === null ? 'none (anyone who can reach the port can watch)' : 'required',
+      // V8's old + young generation limit, as Node's flags set it (bin/cam-streamer's).
+      heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
       version: VERSION,
     });
   }

@@ -1,6 +1,6 @@
 // The built bin as a real process: flags, env, config file, errors, signals.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,8 @@ import { httpGet, openClient, waitFor } from './clients';
 import { concat, ffmpegDecode, makeH264 } from './h264';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+/** The package's bin: dist/cli.js in Node with the flags the streamer is measured with. */
+const BIN = join(import.meta.dirname, '..', 'bin', 'cam-streamer');
 const VERSION = JSON.parse(
   readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'),
 ).version;
@@ -43,10 +45,16 @@ interface Running {
   port: number;
 }
 
-async function startCli(args: string[], env: Record<string, string> = {}): Promise<Running> {
+/** Starts `node dist/cli.js` (or `command`, e.g. the bin) and waits for its start log line. */
+async function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+  command: string[] = ['node', CLI],
+): Promise<Running> {
+  const [file, ...before] = command as [string, ...string[]];
   const proc = spawn(
-    'node',
-    [CLI, '--log-json', '--host', '127.0.0.1', '--port', '0', '--rtsp-port', 'none', ...args],
+    file,
+    [...before, '--log-json', '--host', '127.0.0.1', '--port', '0', '--rtsp-port', 'none', ...args],
     {
       env: cleanEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -281,6 +289,26 @@ describe('cam-streamer CLI', () => {
       expect(existsSync(`/dev/shm${shmName}`)).toBe(false);
     },
   );
+
+  it("the bin caps V8's young generation (run through a symlink, as npm links it); plain node does not", async () => {
+    // The old generation as the init script and the systemd unit set it; the start log's
+    // heapLimitMiB is old + young generation: 64 + 3 MiB with --max-semi-space-size=1, 64 + 48
+    // with Node's default. If the bin stops passing the flag, the first expectation fails.
+    const link = join(dir, 'cam-streamer');
+    symlinkSync(BIN, link);
+    const env = { NODE_OPTIONS: '--max-old-space-size=64' };
+    const args = ['--source', 'test', '--width', '160', '--height', '120', '--shm-name', 'none'];
+    const runs = await Promise.all([startCli(args, env, [link]), startCli(args, env)]);
+    try {
+      const [bin, plain] = runs.map((app) => Number(app.started.heapLimitMiB));
+      expect(bin).toBeGreaterThanOrEqual(64);
+      expect(bin).toBeLessThan(64 + 16);
+      expect(plain).toBeGreaterThanOrEqual(64 + 16);
+    } finally {
+      for (const app of runs) app.proc.kill('SIGTERM');
+      for (const app of runs) expect(await app.exited).toBe(0);
+    }
+  });
 
   it("replays a file at the recording's own rate without --fps, at --fps when given", async () => {
     const units = await makeH264({ rate: 25, frames: 50, gop: 25 });

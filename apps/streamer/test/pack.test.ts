@@ -36,6 +36,7 @@ interface Packed {
   dir: string;
   manifest: Record<string, unknown> & {
     version: string;
+    bin?: Record<string, string>;
     peerDependencies?: Record<string, string>;
   };
   tarball: string;
@@ -108,6 +109,8 @@ afterAll(() => {
 /** What a package may ship: its build, its manifest and README, and for native ones the sources. */
 function allowed(p: Packed, path: string): boolean {
   if (['package.json', 'README.md'].includes(path) || path.startsWith('dist/')) return true;
+  // A bin outside dist/ (@cam/streamer's sh wrapper that gives Node its flags).
+  if (Object.values(p.manifest.bin ?? {}).includes(`./${path}`)) return true;
   if (!p.manifest.gypfile) return false;
   return (
     path === 'binding.gyp' ||
@@ -167,6 +170,8 @@ describe('installed from the tarballs', () => {
     const streamer = await start(bin());
     try {
       expect(streamer.implementation).toBe('ws');
+      // The bin gives Node --max-semi-space-size=1: 64 + 3 MiB, not 64 + 48 (cli.test.ts).
+      expect(streamer.heapLimitMiB).toBeLessThan(64 + 16);
       await checkServes(streamer.port);
       // The reader from the installed @cam/shm, as ESM and as CJS, reads the streamer's ring.
       const esm = `import { ShmReader } from '@cam/shm';
@@ -241,14 +246,23 @@ interface Running {
   proc: ChildProcess;
   port: number;
   implementation: string;
+  /** V8's heap limit (old + young generation) from the start log. */
+  heapLimitMiB: number;
   stop(): Promise<void>;
 }
 
-/** Starts the installed bin on the test camera and waits for its start log line. */
+/**
+ * Starts the installed bin on the test camera and waits for its start log line. The old
+ * generation as the init script sets it, so the start log's heapLimitMiB shows the young one.
+ */
 async function start(file: string): Promise<Running> {
   const args = ['--source', 'test', '--width', '160', '--height', '120', '--host', '127.0.0.1'];
   args.push('--port', '0', '--rtsp-port', 'none', '--shm-name', shmName, '--log-json');
-  const proc = spawn(file, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(file, args, {
+    cwd: app,
+    env: { ...env, NODE_OPTIONS: '--max-old-space-size=64' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: Array<Record<string, unknown>> = [];
   let output = '';
   let exited: number | null | undefined;
@@ -275,6 +289,7 @@ async function start(file: string): Promise<Running> {
     proc,
     port: Number(started.listen?.split(':').pop()),
     implementation: started.server as string,
+    heapLimitMiB: Number(started.heapLimitMiB),
     stop: async () => {
       const done = new Promise((resolve) => proc.once('exit', resolve));
       if (exited === undefined) proc.kill('SIGTERM');
