@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Child, segmentsOfThisTest } from '../test/helpers';
 import { ShmError, type ShmFrame, ShmReader, ShmWriter, shmLayout } from './index';
@@ -200,7 +200,13 @@ describe('ShmReader', () => {
   it('fails clearly when the user may not read the segment (0600, other user)', async () => {
     const n = name();
     const w = ShmWriter.create(n, small);
-    const child = Child.node('open.mjs', { name: n }, { uid: 65534, gid: 65534 });
+    // Another user's segment, which root would read all the same (CAP_DAC_OVERRIDE): the reader
+    // runs as root with no capabilities, the segment owned by nobody. (A reader run as nobody
+    // would also have to read this checkout, which a clone in a 0700 directory does not allow.)
+    expect(statSync(`/dev/shm${n}`).mode & 0o777).toBe(0o600);
+    chownSync(`/dev/shm${n}`, 65534, 65534);
+    const noCapabilities = ['setpriv', '--inh-caps=-all', '--bounding-set=-all', '--'];
+    const child = Child.node('open.mjs', { name: n }, noCapabilities);
     const line = await child.waitFor('error');
     expect(line).toMatchObject({
       code: 'PERMISSION_DENIED',

@@ -81,8 +81,8 @@ export class Child {
   #waiters: { event: string; resolve: (line: Line) => void }[] = [];
   #stderr = '';
 
-  constructor(command: string, args: string[], options: { uid?: number; gid?: number } = {}) {
-    this.process = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  constructor(command: string, args: string[]) {
+    this.process = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.process.stderr?.on('data', (chunk) => {
       this.#stderr += String(chunk);
     });
@@ -95,9 +95,11 @@ export class Child {
     this.exited = new Promise((resolve) => this.process.on('exit', (code) => resolve(code)));
   }
 
-  static node(fixture: string, options: object, spawnOptions: { uid?: number; gid?: number } = {}) {
+  /** Node running fixtures/`fixture`, run by `wrapper` (a command and its arguments) if given. */
+  static node(fixture: string, options: object, wrapper: string[] = []) {
     const script = join(import.meta.dirname, 'fixtures', fixture);
-    return new Child(process.execPath, [script, JSON.stringify(options)], spawnOptions);
+    const [command = '', ...args] = [...wrapper, process.execPath, script, JSON.stringify(options)];
+    return new Child(command, args);
   }
 
   get stderr(): string {
