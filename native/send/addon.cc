@@ -19,24 +19,37 @@ Napi::Value Invalid(Napi::Env env, const char *message) {
   return env.Undefined();
 }
 
-// send(fd, data) -> bytes sent (0 = would block), or -errno. Called once per client per frame:
-// the typed array is read with one napi_get_typedarray_info.
+// Reads a Uint8Array argument (one napi_get_typedarray_info); false when it is none.
+bool Bytes(napi_env env, napi_value value, const void **data, size_t *length) {
+  napi_typedarray_type type;
+  void *bytes = nullptr;
+  if (napi_get_typedarray_info(env, value, &type, length, &bytes, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array)
+    return false;
+  *data = bytes;
+  return true;
+}
+
+// send(fd, head, body) -> bytes sent of the two (0 = would block), or -errno. Called once per
+// client per frame.
 Napi::Value Send(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 2 || !info[0].IsNumber() || !info[1].IsTypedArray())
-    return Invalid(env, "@cam/send: send(fd, data) wants a file descriptor and a Uint8Array");
+  if (info.Length() != 3 || !info[0].IsNumber() || !info[1].IsTypedArray() ||
+      !info[2].IsTypedArray())
+    return Invalid(env,
+                   "@cam/send: send(fd, head, body) wants a file descriptor and two Uint8Arrays");
   double fd = info[0].As<Napi::Number>().DoubleValue();
   if (!(fd >= 0 && fd <= INT_MAX) || std::floor(fd) != fd)
     return Invalid(env, "@cam/send: the file descriptor must be an integer from 0 to 2^31-1");
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *data = nullptr;
-  if (napi_get_typedarray_info(env, info[1], &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_uint8_array)
-    return Invalid(env, "@cam/send: data must be a Uint8Array (or a Buffer)");
-  if (length > CAM_SEND_MAX_BYTES)
-    return Invalid(env, "@cam/send: data is longer than maxBytes (1 GiB) per call");
-  return Napi::Number::New(env, (double)cam_send((int)fd, data, length));
+  const void *head = nullptr;
+  const void *body = nullptr;
+  size_t head_length = 0;
+  size_t body_length = 0;
+  if (!Bytes(env, info[1], &head, &head_length) || !Bytes(env, info[2], &body, &body_length))
+    return Invalid(env, "@cam/send: head and body must be Uint8Arrays (or Buffers)");
+  if (head_length > CAM_SEND_MAX_BYTES || body_length > CAM_SEND_MAX_BYTES - head_length)
+    return Invalid(env, "@cam/send: head and body are longer than maxBytes (1 GiB) per call");
+  return Napi::Number::New(env, (double)cam_send((int)fd, head, head_length, body, body_length));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

@@ -31,17 +31,24 @@ int main(void) {
     return 1;
   }
   /* Whole: a small range goes out at once, byte for byte. */
-  check("whole: sent", cam_send(sv[0], out, 1000), 1000);
+  check("whole: sent", cam_send(sv[0], NULL, 0, out, 1000), 1000);
   check("whole: received", recv(sv[1], in, sizeof in, 0), 1000);
   check("whole: same bytes", memcmp(in, out, 1000) == 0, 1);
-  check("empty: sent", cam_send(sv[0], out, 0), 0);
+  check("empty: sent", cam_send(sv[0], NULL, 0, out, 0), 0);
 
-  /* Short: 8 MiB into a socket nobody reads takes what fits, then nothing (would block). */
+  /* Two parts (a frame's header, then its body) go out as one run of bytes. */
+  check("two parts: sent", cam_send(sv[0], out, 10, out + 10, 990), 1000);
+  check("two parts: received", recv(sv[1], in, sizeof in, 0), 1000);
+  check("two parts: same bytes, head first", memcmp(in, out, 1000) == 0, 1);
+  check("head only: sent", cam_send(sv[0], out, 7, NULL, 0), 7);
+  check("head only: received", recv(sv[1], in, sizeof in, 0), 7);
+
+  /* Short: 8 MiB (in two halves) into a socket nobody reads takes what fits, then nothing. */
   int small = 4096;
   setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-  long first = cam_send(sv[0], out, BIG);
+  long first = cam_send(sv[0], out, BIG / 2, out + BIG / 2, BIG / 2);
   check("short: some sent", first > 0 && first < BIG, 1);
-  check("full: would block, 0 sent", cam_send(sv[0], out, BIG), 0);
+  check("full: would block, 0 sent", cam_send(sv[0], NULL, 0, out, BIG), 0);
   long got = 0;
   while (got < first) {
     ssize_t n = recv(sv[1], in + got, (size_t)(first - got), 0);
@@ -52,18 +59,19 @@ int main(void) {
 
   /* The peer closed: EPIPE, and no SIGPIPE (this process would have died). */
   close(sv[1]);
-  check("closed peer: -EPIPE", cam_send(sv[0], out, 100), -EPIPE);
+  check("closed peer: -EPIPE", cam_send(sv[0], NULL, 0, out, 100), -EPIPE);
   close(sv[0]);
 
   /* Hostile: a closed or negative fd, something that is not a socket, an oversize length. */
-  check("closed fd: -EBADF", cam_send(sv[0], out, 100), -EBADF);
-  check("fd -1: -EBADF", cam_send(-1, out, 100), -EBADF);
+  check("closed fd: -EBADF", cam_send(sv[0], NULL, 0, out, 100), -EBADF);
+  check("fd -1: -EBADF", cam_send(-1, NULL, 0, out, 100), -EBADF);
   int p[2];
   if (pipe(p) != 0) return 1;
-  check("pipe: -ENOTSOCK", cam_send(p[1], out, 100), -ENOTSOCK);
+  check("pipe: -ENOTSOCK", cam_send(p[1], NULL, 0, out, 100), -ENOTSOCK);
   close(p[0]);
   close(p[1]);
-  check("oversize: -EINVAL", cam_send(0, out, CAM_SEND_MAX_BYTES + 1), -EINVAL);
+  check("oversize: -EINVAL", cam_send(0, NULL, 0, out, CAM_SEND_MAX_BYTES + 1), -EINVAL);
+  check("oversize together: -EINVAL", cam_send(0, out, CAM_SEND_MAX_BYTES, out, 1), -EINVAL);
 
   printf("cam_send_selftest: %s\n", failures ? "FAILED" : "ok");
   return failures ? 1 : 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wsFrame, wsHeaderBytes } from './server-ws';
+import { wsFrame, wsHeader, wsHeaderBytes } from './server-ws';
 
 /** A message of `length` bytes: 1, 2, 3, ... */
 function payload(length: number): Uint8Array {
@@ -35,6 +35,8 @@ describe('wsFrame', () => {
       expect(frame.equals(framedByRfc(bytes))).toBe(true);
       expect(frame.length).toBe(wsHeaderBytes(length) + length);
       expect(frame.buffer).not.toBe(bytes.buffer); // a copy: a queued write owns its bytes
+      // The header alone (a native send puts it in front of the message): the same bytes.
+      expect(Buffer.concat([wsHeader(length), bytes]).equals(frame)).toBe(true);
     },
   );
 });

@@ -43,50 +43,78 @@ export function wsHeaderBytes(length: number): number {
   return length < 126 ? 2 : length < 65_536 ? 4 : 10;
 }
 
+/**
+ * The RFC 6455 §5.2 header of a final, unmasked binary frame of `length` payload bytes, written
+ * at `at` of `into` (wsHeaderBytes(length) bytes).
+ */
+function writeWsHeader(into: Buffer, at: number, length: number): void {
+  into[at] = 0x82; // FIN, opcode 2 (binary)
+  const bytes = wsHeaderBytes(length);
+  if (bytes === 2) {
+    into[at + 1] = length;
+  } else if (bytes === 4) {
+    into[at + 1] = 126;
+    into.writeUInt16BE(length, at + 2);
+  } else {
+    into[at + 1] = 127;
+    into.writeUInt32BE(Math.floor(length / 0x1_0000_0000), at + 2);
+    into.writeUInt32BE(length >>> 0, at + 6);
+  }
+}
+
+/** The header of the frame carrying `length` bytes, alone. */
+export function wsHeader(length: number): Buffer {
+  const header = Buffer.allocUnsafe(wsHeaderBytes(length));
+  writeWsHeader(header, 0, length);
+  return header;
+}
+
 /** The message as one final, unmasked binary WebSocket frame, header and payload in one buffer. */
 export function wsFrame(bytes: Uint8Array): Buffer {
-  const length = bytes.length;
-  const header = wsHeaderBytes(length);
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x82; // FIN, opcode 2 (binary)
-  if (header === 2) {
-    frame[1] = length;
-  } else if (header === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
-    frame.writeUInt32BE(length >>> 0, 6);
-  }
+  const header = wsHeaderBytes(bytes.length);
+  const frame = Buffer.allocUnsafe(header + bytes.length);
+  writeWsHeader(frame, 0, bytes.length);
   frame.set(bytes, header);
   return frame;
 }
 
 /**
  * Frames each message once for all sockets (once per framing): every peer of a broadcast asks
- * for the same Message in turn, so one entry is the whole cache. The frame is a copy, so a write
- * still queued for a slow socket never shares memory with the camera's frames.
+ * for the same Message in turn, so one entry is the whole cache. header() is what a native send
+ * puts in front of the message itself (no copy of it); frame() is header and message copied
+ * into one buffer, made only when a socket needs its stream (a queued or short write): a write
+ * still queued for a slow socket must never share memory with the camera's frames, which the
+ * camera reuses.
  */
 class FrameCache {
   private message: Message | null = null;
-  private v10: Buffer | null = null;
-  private v11: Buffer | null = null;
+  private readonly headers: [Buffer | null, Buffer | null] = [null, null];
+  private readonly frames: [Buffer | null, Buffer | null] = [null, null];
 
-  of(message: Message, v11: boolean): Buffer {
+  header(message: Message, v11: boolean): Buffer {
+    const i = this.entry(message, v11);
+    this.headers[i] ??= wsHeader(bodyOf(message, v11).length);
+    return this.headers[i];
+  }
+
+  frame(message: Message, v11: boolean): Buffer {
+    const i = this.entry(message, v11);
+    this.frames[i] ??= wsFrame(bodyOf(message, v11));
+    return this.frames[i];
+  }
+
+  /** The slot of the framing, after forgetting a previous message's. */
+  private entry(message: Message, v11: boolean): 0 | 1 {
     if (message !== this.message) {
       this.message = message;
-      this.v10 = null;
-      this.v11 = null;
+      this.headers.fill(null);
+      this.frames.fill(null);
     }
-    if (v11) {
-      this.v11 ??= wsFrame(message.v11);
-      return this.v11;
-    }
-    this.v10 ??= wsFrame(message.v10);
-    return this.v10;
+    return v11 ? 1 : 0;
   }
 }
+
+const bodyOf = (message: Message, v11: boolean) => (v11 ? message.v11 : message.v10);
 
 type DirectSend = { send: SendNow; reason?: undefined } | { send: null; reason: string };
 let direct: DirectSend | undefined;
@@ -144,8 +172,8 @@ class WsPeer implements Peer {
     const buffered = this.ws.bufferedAmount;
     // uWebSockets.js drops a message past maxBackpressure; so does this twin.
     if (buffered + message.v11.length > this.maxBackpressureBytes) return Sent.Dropped;
-    const frame = this.frames.of(message, v11);
-    // The frame goes straight to the socket's fd (one native send, no Node stream) only when
+    // The frame goes straight to the socket's fd (one native send of the header, made once per
+    // message, and the message itself: no copy, no Node stream) only when
     // nothing of this socket waits anywhere in the process: ws's queue and the stream's are
     // empty (bufferedAmount 0: the stream's length plus ws's), the stream is not corked, libuv
     // holds no write request (writeQueueSize 0), and the handle is the one whose fd we took
@@ -164,11 +192,14 @@ class WsPeer implements Peer {
       this.socket.writableCorked === 0 &&
       this.handle.writeQueueSize === 0
     ) {
-      const sent = (this.sendNow as SendNow)(this.fd, frame);
-      if (sent === frame.length) return Sent.Written;
+      const head = this.frames.header(message, v11);
+      const body = bodyOf(message, v11);
+      const sent = (this.sendNow as SendNow)(this.fd, head, body);
+      if (sent === head.length + body.length) return Sent.Written;
+      const frame = this.frames.frame(message, v11);
       this.socket.write(sent > 0 ? frame.subarray(sent) : frame);
     } else {
-      this.socket.write(frame);
+      this.socket.write(this.frames.frame(message, v11));
     }
     return this.socket.writableLength === 0 ? Sent.Written : Sent.Queued;
   }

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nativeSend } from './index';
 
 const { send, maxBytes } = nativeSend();
+const NONE = new Uint8Array(0);
 
 /** The fd of a socket's libuv handle (what the streamer reads from `socket._handle.fd`). */
 function fdOf(socket: Socket): number {
@@ -56,18 +57,30 @@ describe('send', () => {
   it('sends a whole frame at once, byte for byte', async () => {
     const { server, client } = await pair();
     const data = pattern(17_000).subarray(1); // a view at an offset, as the v1.0 framing is
-    expect(send(fdOf(server), data)).toBe(data.length);
+    expect(send(fdOf(server), NONE, data)).toBe(data.length);
     expect((await read(client, data.length)).equals(data)).toBe(true);
+  });
+
+  it('sends a head and a body as one run of bytes, head first; either may be empty', async () => {
+    const { server, client } = await pair();
+    const data = pattern(17_000);
+    const head = data.subarray(0, 4);
+    const body = data.subarray(4);
+    expect(send(fdOf(server), head, body)).toBe(data.length);
+    expect(send(fdOf(server), head, NONE)).toBe(4);
+    const got = await read(client, data.length + 4);
+    expect(got.subarray(0, data.length).equals(data)).toBe(true);
+    expect(got.subarray(data.length).equals(head)).toBe(true);
   });
 
   it('takes what fits into a socket nobody reads, then nothing (would block)', async () => {
     const { server, client } = await pair();
     client.pause();
     const data = pattern(64 << 20);
-    const first = send(fdOf(server), data);
+    const first = send(fdOf(server), data.subarray(0, 32 << 20), data.subarray(32 << 20));
     expect(first).toBeGreaterThan(0);
     expect(first).toBeLessThan(data.length);
-    expect(send(fdOf(server), data.subarray(first))).toBe(0);
+    expect(send(fdOf(server), NONE, data.subarray(first))).toBe(0);
     // What went out is the prefix, intact.
     expect((await read(client, first)).subarray(0, first).equals(data.subarray(0, first))).toBe(
       true,
@@ -83,34 +96,36 @@ describe('send', () => {
     const deadline = Date.now() + 10_000;
     let result = 0;
     while (!errors.includes(result) && Date.now() < deadline) {
-      result = send(fd, pattern(100));
+      result = send(fd, NONE, pattern(100));
       if (result === 100) await new Promise((r) => setTimeout(r, 10));
     }
     expect(errors).toContain(result);
-    expect(errors).toContain(send(fd, pattern(100)));
+    expect(errors).toContain(send(fd, NONE, pattern(100)));
   });
 
   it('reports an fd that is no socket or not open as -errno', () => {
     const file = openSync(join(tmpdir(), `cam-send-${process.pid}`), 'w');
     try {
-      expect(send(file, pattern(10))).toBe(-constants.errno.ENOTSOCK);
+      expect(send(file, NONE, pattern(10))).toBe(-constants.errno.ENOTSOCK);
     } finally {
       closeSync(file);
     }
-    expect(send(2 ** 31 - 1, pattern(10))).toBe(-constants.errno.EBADF);
+    expect(send(2 ** 31 - 1, NONE, pattern(10))).toBe(-constants.errno.EBADF);
   });
 
   it('throws INVALID_ARGUMENT for a bad fd number, data or length, with what is wrong', () => {
     const bad: Array<[unknown[], RegExp]> = [
-      [[-1, pattern(1)], /integer from 0 to 2\^31-1/],
-      [[1.5, pattern(1)], /integer from 0 to 2\^31-1/],
-      [[Number.NaN, pattern(1)], /integer from 0 to 2\^31-1/],
-      [[2 ** 31, pattern(1)], /integer from 0 to 2\^31-1/],
-      [['3', pattern(1)], /file descriptor and a Uint8Array/],
-      [[3, [1, 2, 3]], /file descriptor and a Uint8Array/],
-      [[3], /file descriptor and a Uint8Array/],
-      [[3, new Uint16Array(4)], /must be a Uint8Array/],
-      [[3, Buffer.allocUnsafeSlow(maxBytes + 1)], /longer than maxBytes/],
+      [[-1, NONE, pattern(1)], /integer from 0 to 2\^31-1/],
+      [[1.5, NONE, pattern(1)], /integer from 0 to 2\^31-1/],
+      [[Number.NaN, NONE, pattern(1)], /integer from 0 to 2\^31-1/],
+      [[2 ** 31, NONE, pattern(1)], /integer from 0 to 2\^31-1/],
+      [['3', NONE, pattern(1)], /file descriptor and two Uint8Arrays/],
+      [[3, NONE, [1, 2, 3]], /file descriptor and two Uint8Arrays/],
+      [[3, pattern(1)], /file descriptor and two Uint8Arrays/],
+      [[3, NONE, new Uint16Array(4)], /must be Uint8Arrays/],
+      [[3, new Int8Array(4), NONE], /must be Uint8Arrays/],
+      [[3, NONE, Buffer.allocUnsafeSlow(maxBytes + 1)], /longer than maxBytes/],
+      [[3, Buffer.allocUnsafeSlow(maxBytes), pattern(1)], /longer than maxBytes/],
     ];
     for (const [args, message] of bad) {
       const call = () => (send as (...a: unknown[]) => number)(...args);

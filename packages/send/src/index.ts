@@ -1,22 +1,24 @@
 // Loads the native addon (@cam/addon-loader: a build/Release of this machine's architecture, else
 // the prebuild for its platform, arch and libc) and types what it exports. The addon does one
-// thing, native/send/cam_send.h: a non-blocking send(2) of a byte range to a socket's fd.
+// thing, native/send/cam_send.h: a non-blocking send of a frame in two parts (header, body) to a
+// socket's fd.
 import { fileURLToPath } from 'node:url';
 import { loadAddon } from '@cam/addon-loader';
 
 /**
- * Sends what the socket `fd` takes now of `data`, never blocking (send(2) with MSG_DONTWAIT |
- * MSG_NOSIGNAL, repeated after a partial send): the bytes sent, 0 to data.length (fewer: the
- * socket's buffer is full, the rest is the caller's to queue), or -errno (e.g.
+ * Sends what the socket `fd` takes now of `head` followed by `body` (one run of bytes; either
+ * may be empty), never blocking (sendmsg(2) with two iovecs, MSG_DONTWAIT | MSG_NOSIGNAL,
+ * repeated after a partial send): the bytes sent of the two, 0 to head.length + body.length
+ * (fewer: the socket's buffer is full, the rest is the caller's to queue), or -errno (e.g.
  * -os.constants.errno.EPIPE) when the socket is in error and nothing was sent. Throws an Error
- * with code `INVALID_ARGUMENT` for an fd that is not an integer from 0 to 2^31-1, data that is
- * not a Uint8Array, or data longer than `maxBytes`.
+ * with code `INVALID_ARGUMENT` for an fd that is not an integer from 0 to 2^31-1, a part that is
+ * not a Uint8Array, or parts longer than `maxBytes` together.
  */
-export type SendNow = (fd: number, data: Uint8Array) => number;
+export type SendNow = (fd: number, head: Uint8Array, body: Uint8Array) => number;
 
 export interface NativeSend {
   send: SendNow;
-  /** The most bytes one call takes (cam_send.h CAM_SEND_MAX_BYTES, 1 GiB). */
+  /** The most bytes one call takes, head and body together (cam_send.h CAM_SEND_MAX_BYTES, 1 GiB). */
   maxBytes: number;
 }
 
