@@ -27,7 +27,18 @@ async function main(): Promise<void> {
   }
   const { config } = parsed;
   const log = createLogger({ level: config.logLevel, json: config.logJson });
-  let streamer: Awaited<ReturnType<typeof startStreamer>>;
+  // Before the start, not after it: a signal while it starts (or just after its start line,
+  // before `await` returns here) would otherwise end the process by the default action, with
+  // the shm segment and the camera not released. Such a signal stops the streamer as soon as
+  // it has started; a second one ends the process at once (the handlers are `once`).
+  let streamer: Awaited<ReturnType<typeof startStreamer>> | undefined;
+  let stopBy: NodeJS.Signals | null = null;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopBy = signal;
+      void streamer?.stop(signal);
+    });
+  }
   try {
     streamer = await startStreamer(config, { log });
   } catch (err) {
@@ -36,9 +47,7 @@ async function main(): Promise<void> {
     process.stderr.write(`cam-streamer: ${what}${e.message}${e.code ? ` (${e.code})` : ''}\n`);
     process.exit(1);
   }
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void streamer.stop(signal));
-  }
+  if (stopBy) void streamer.stop(stopBy);
   const result = await streamer.done;
   process.exit(result.ok ? 0 : 1);
 }

@@ -290,6 +290,38 @@ describe('cam-streamer CLI', () => {
     },
   );
 
+  it('a SIGTERM while it starts stops it cleanly once started: exit 0, shm unlinked', async () => {
+    const shmName = `/cam_cli_early_term_${process.pid}`;
+    const proc = spawn(
+      'node',
+      [CLI, '--log-json', '--host', '127.0.0.1', '--port', '0', '--rtsp-port', 'none'].concat([
+        '--source',
+        'test',
+        '--width',
+        '160',
+        '--height',
+        '120',
+        '--shm-name',
+        shmName,
+      ]),
+      { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<[number | null, string | null]>((done) =>
+      proc.on('exit', (code, signal) => done([code, signal])),
+    );
+    // The first log line comes from inside the start (the server implementation chosen),
+    // before the start line: the signal lands while the streamer is starting.
+    const first = await new Promise<Record<string, unknown>>((resolve) =>
+      proc.stdout?.once('data', (d: Buffer) =>
+        resolve(JSON.parse(d.toString().split('\n')[0] ?? '')),
+      ),
+    );
+    expect(first.event).not.toBe('streamer started');
+    proc.kill('SIGTERM');
+    expect(await exited).toEqual([0, null]);
+    expect(existsSync(`/dev/shm${shmName}`)).toBe(false);
+  });
+
   it("the bin caps V8's young generation (run through a symlink, as npm links it); plain node does not", async () => {
     // The old generation as the init script and the systemd unit set it; the start log's
     // heapLimitMiB is old + young generation: 64 + 3 MiB with --max-semi-space-size=1, 64 + 48
