@@ -150,6 +150,17 @@ export function loadAddon<T>(root: string, target: Target = currentTarget()): T 
 }
 
 /**
+ * What a user does when `pkg`'s addon does not load (the end of its NATIVE_UNAVAILABLE message):
+ * get a release with a prebuild for the machine, or build it from source.
+ */
+export function addonUnavailableFix(pkg: string): string {
+  return (
+    'Install a release with a prebuild for this machine, or build from source: ' +
+    `apt-get install build-essential python3 && pnpm --filter ${pkg} build`
+  );
+}
+
+/**
  * The `code` of an error a camstream addon threw: both addons throw an Error with a string
  * `code` (e.g. `EACCES`, `DEVICE_BUSY`), which each package maps to its own error class.
  * Undefined for anything else (a JavaScript error, a thrown non-Error).

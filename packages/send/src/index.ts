@@ -3,7 +3,7 @@
 // thing, native/send/cam_send.h: a non-blocking send of a frame in two parts (header, body) to a
 // socket's fd.
 import { fileURLToPath } from 'node:url';
-import { loadAddon } from '@cam/addon-loader';
+import { addonUnavailableFix, loadAddon } from '@cam/addon-loader';
 
 /**
  * Sends what the socket `fd` takes now of `head` followed by `body` (one run of bytes; either
@@ -35,8 +35,7 @@ export function nativeSend(): NativeSend {
     return loaded;
   } catch (err) {
     const error = new Error(
-      `@cam/send: ${(err as Error).message}. Install a release with a prebuild for this machine, ` +
-        'or build from source: apt-get install build-essential python3 && pnpm --filter @cam/send build',
+      `@cam/send: ${(err as Error).message}. ${addonUnavailableFix('@cam/send')}`,
       { cause: err },
     );
     throw Object.assign(error, { code: 'NATIVE_UNAVAILABLE' });

@@ -3,7 +3,7 @@
 // come from the addon, which was compiled against native/include/cam_shm.h: TypeScript keeps no
 // copy of them.
 import { fileURLToPath } from 'node:url';
-import { loadAddon } from '@cam/addon-loader';
+import { addonUnavailableFix, loadAddon } from '@cam/addon-loader';
 import { ShmError } from './errors';
 
 /** What a ring's slots hold: access units ('encoded'), or raw pictures (cam_shm.h PIXFMT_*). */
@@ -102,8 +102,7 @@ export function addon(): Addon {
   } catch (err) {
     throw new ShmError(
       'NATIVE_UNAVAILABLE',
-      `@cam/shm: ${(err as Error).message}. Install a release with a prebuild for this machine, ` +
-        'or build from source: apt-get install build-essential python3 && pnpm --filter @cam/shm build',
+      `@cam/shm: ${(err as Error).message}. ${addonUnavailableFix('@cam/shm')}`,
       { cause: err },
     );
   }
